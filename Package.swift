@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Kernels are written with SIMD types; let the compiler use AVX2/FMA/F16C on x86-64
+// (every x86 machine this project targets has them).
+#if arch(x86_64)
+let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let kernelFlags: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "infer",
+    products: [
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .executable(name: "infer-cli", targets: ["infer-cli"]),
+        .executable(name: "kernel-bench", targets: ["KernelBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .target(
+            name: "TensorCore",
+            dependencies: ["CBLAS"],
+            swiftSettings: kernelFlags
+        ),
+        .executableTarget(
+            name: "infer-cli",
+            dependencies: [
+                "TensorCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "KernelBench",
+            dependencies: ["TensorCore", "CBLAS"],
+            path: "Benchmarks/KernelBench",
+            swiftSettings: kernelFlags
+        ),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "InferCLITests", dependencies: ["infer-cli"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,226 @@
+import CBLAS
+
+/// Geometry of a convolution or pooling window over 1 or 2 spatial dimensions.
+public struct WindowGeometry: Sendable, Equatable {
+    /// Window size per spatial dim.
+    public var kernel: [Int]
+    /// Step per spatial dim.
+    public var strides: [Int]
+    /// Spacing between window taps per spatial dim.
+    public var dilations: [Int]
+    /// Padding: all begins, then all ends (ONNX order).
+    public var pads: [Int]
+
+    /// A window with defaults filled in (stride 1, dilation 1, no padding).
+    public init(kernel: [Int], strides: [Int]? = nil, dilations: [Int]? = nil, pads: [Int]? = nil) {
+        self.kernel = kernel
+        self.strides = strides ?? Array(repeating: 1, count: kernel.count)
+        self.dilations = dilations ?? Array(repeating: 1, count: kernel.count)
+        self.pads = pads ?? Array(repeating: 0, count: kernel.count * 2)
+    }
+
+    /// Checks the geometry against `spatial` input dims and returns the output dims.
+    func outputSize(spatial: [Int], ceilMode: Bool = false, op: String) throws(TensorError) -> [Int] {
+        let count = kernel.count
+        guard count == spatial.count, strides.count == count, dilations.count == count, pads.count == 2 * count else {
+            throw .invalidArgument(op: op, reason: "kernel \(kernel), strides \(strides), dilations \(dilations) and pads \(pads) do not fit \(spatial.count) spatial dims")
+        }
+        var result: [Int] = []
+        for axis in 0..<count {
+            guard kernel[axis] > 0, strides[axis] > 0, dilations[axis] > 0, pads[axis] >= 0, pads[axis + count] >= 0 else {
+                throw .invalidArgument(op: op, reason: "kernel, strides and dilations must be positive and pads non-negative (kernel \(kernel), strides \(strides), dilations \(dilations), pads \(pads))")
+            }
+            let span = dilations[axis] * (kernel[axis] - 1) + 1
+            let padded = spatial[axis] + pads[axis] + pads[axis + count]
+            guard padded >= span else {
+                throw .invalidArgument(op: op, reason: "window of span \(span) does not fit padded input size \(padded) on spatial axis \(axis)")
+            }
+            var size: Int
+            if ceilMode {
+                size = (padded - span + strides[axis] - 1) / strides[axis] + 1
+                // The last window must start inside the input or the leading padding.
+                if (size - 1) * strides[axis] >= spatial[axis] + pads[axis] { size -= 1 }
+            } else {
+                size = (padded - span) / strides[axis] + 1
+            }
+            result.append(size)
+        }
+        return result
+    }
+}
+
+extension Tensor {
+    /// Convolution (ONNX Conv) of `input` `[N, C, L]` or `[N, C, H, W]` with `weight`
+    /// `[M, C/groups, k...]` plus an optional `bias` `[M]`. float32 (float16, bfloat16 and
+    /// float64 go through float32). Depthwise convolutions use a direct kernel; the rest im2col + sgemm.
+    public static func conv(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, strides: [Int]? = nil, pads: [Int]? = nil,
+                            dilations: [Int]? = nil, groups: Int = 1) throws(TensorError) -> Tensor {
+        let op = "conv"
+        guard input.dtype.isFloatingPoint else { throw .unsupportedDType(op: op, dtype: input.dtype) }
+        guard weight.dtype == input.dtype, bias.map({ $0.dtype == input.dtype }) ?? true else {
+            throw .dtypeMismatch(op: op, dtypes: [input.dtype, weight.dtype] + (bias.map { [$0.dtype] } ?? []))
+        }
+        if input.dtype != .float32 {
+            return try conv(input.cast(to: .float32), weight: weight.cast(to: .float32), bias: bias?.cast(to: .float32),
+                            strides: strides, pads: pads, dilations: dilations, groups: groups).cast(to: input.dtype)
+        }
+        guard input.rank == 3 || input.rank == 4, weight.rank == input.rank else {
+            throw .shapeMismatch(op: op, shapes: [input.shape, weight.shape], reason: "conv supports [N, C, L] and [N, C, H, W] inputs with weights of the same rank")
+        }
+        let spatialRank = input.rank - 2
+        let geometry = WindowGeometry(kernel: Array(weight.shape.dropFirst(2)), strides: strides, dilations: dilations, pads: pads)
+        let outSpatial = try geometry.outputSize(spatial: Array(input.shape.dropFirst(2)), op: op)
+        let (n, c, m, cg) = (input.shape[0], input.shape[1], weight.shape[0], weight.shape[1])
+        guard groups > 0, c == cg * groups, m % groups == 0 else {
+            throw .shapeMismatch(op: op, shapes: [input.shape, weight.shape], reason: "input channels \(c) must equal weight channels \(cg) x groups \(groups), and output channels \(m) must divide by groups")
+        }
+        if let bias, bias.shape != [m] {
+            throw .shapeMismatch(op: op, shapes: [bias.shape, weight.shape], reason: "bias must have shape [\(m)]")
+        }
+        // Treat 1-D as 2-D with height 1.
+        let plane = spatialRank == 1
+            ? Plane(h: 1, w: input.shape[2], kh: 1, kw: weight.shape[2], oh: 1, ow: outSpatial[0], sh: 1, sw: geometry.strides[0],
+                    dh: 1, dw: geometry.dilations[0], padTop: 0, padLeft: geometry.pads[0])
+            : Plane(h: input.shape[2], w: input.shape[3], kh: weight.shape[2], kw: weight.shape[3], oh: outSpatial[0], ow: outSpatial[1],
+                    sh: geometry.strides[0], sw: geometry.strides[1], dh: geometry.dilations[0], dw: geometry.dilations[1],
+                    padTop: geometry.pads[0], padLeft: geometry.pads[1])
+        let output = try Tensor(zeros: [n, m] + outSpatial, dtype: .float32)
+        let x = input.contiguous(), w = weight.contiguous()
+        let biasValues = try bias.map { b throws(TensorError) in try b.contiguousFloats(op: op) }
+        guard output.count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
+              let px = x.baseAddress?.assumingMemoryBound(to: Float.self),
+              let pw = w.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
+        if groups == c && m == c && cg == 1 {
+            depthwise(px, pw, out, n: n, channels: c, plane)
+        } else {
+            try im2colConv(px, pw, out, n: n, c: c, m: m, groups: groups, plane)
+        }
+        if let biasValues {
+            let spatial = plane.oh * plane.ow
+            ComputePool.parallelRanges(n * m, grain: max(1, 4096 / max(spatial, 1))) { range in
+                for item in range {
+                    let value = biasValues[item % m]
+                    let row = out + item * spatial
+                    for i in 0..<spatial { row[i] += value }
+                }
+            }
+        }
+        return output
+    }
+
+    /// The elements of a float32 tensor as an array.
+    func contiguousFloats(op: String) throws(TensorError) -> [Float] {
+        guard dtype == .float32 else { throw .dtypeMismatch(op: op, dtypes: [dtype, .float32]) }
+        let dense = contiguous()
+        guard let base = dense.baseAddress else { return [] }
+        return Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: dense.count))
+    }
+
+    /// One 2-D window geometry with its sizes resolved.
+    struct Plane {
+        let h, w, kh, kw, oh, ow, sh, sw, dh, dw, padTop, padLeft: Int
+
+        /// Output columns `ox` whose input column `ox * sw - padLeft + offset` lies inside `0..<w`.
+        @inline(__always)
+        func validColumns(offset: Int) -> Range<Int> {
+            let shift = offset - padLeft
+            let first = min(shift >= 0 ? 0 : (-shift + sw - 1) / sw, ow)
+            let last = w - 1 - shift < 0 ? 0 : (w - 1 - shift) / sw + 1
+            return first..<max(first, min(last, ow))
+        }
+    }
+
+    private static func depthwise(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                                  n: Int, channels: Int, _ p: Plane) {
+        ComputePool.parallelRanges(n * channels, grain: 1) { range in
+            for item in range {
+                let channel = item % channels
+                let source = input + item * p.h * p.w
+                let target = output + item * p.oh * p.ow
+                let kernel = weight + channel * p.kh * p.kw
+                for oy in 0..<p.oh {
+                    let row = target + oy * p.ow
+                    for ky in 0..<p.kh {
+                        let iy = oy * p.sh - p.padTop + ky * p.dh
+                        guard iy >= 0, iy < p.h else { continue }
+                        let sourceRow = source + iy * p.w
+                        for kx in 0..<p.kw {
+                            let tap = kernel[ky * p.kw + kx]
+                            let offset = kx * p.dw
+                            let columns = p.validColumns(offset: offset)
+                            let base = offset - p.padLeft
+                            if p.sw == 1 {
+                                for ox in columns { row[ox] += tap * sourceRow[ox + base] }
+                            } else {
+                                for ox in columns { row[ox] += tap * sourceRow[ox * p.sw + base] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func im2colConv(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                                   n: Int, c: Int, m: Int, groups: Int, _ p: Plane) throws(TensorError) {
+        let cg = c / groups, mg = m / groups
+        let kSize = cg * p.kh * p.kw
+        let spatial = p.oh * p.ow
+        guard kSize <= Int(Int32.max), spatial <= Int(Int32.max), mg <= Int(Int32.max) else {
+            throw .tooLarge(op: "conv", shape: [kSize, spatial])
+        }
+        _ = ComputePool.threadCount
+        let pointwise = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.padTop == 0 && p.padLeft == 0 && p.oh == p.h && p.ow == p.w
+        var columns = pointwise ? [] : [Float](repeating: 0, count: kSize * spatial)
+        for batch in 0..<n {
+            for group in 0..<groups {
+                let source = input + (batch * c + group * cg) * p.h * p.w
+                let target = output + (batch * m + group * mg) * spatial
+                let kernel = weight + group * mg * kSize
+                if pointwise {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(spatial), Int32(kSize), 1,
+                                kernel, Int32(kSize), source, Int32(spatial), 0, target, Int32(spatial))
+                    continue
+                }
+                columns.withUnsafeMutableBufferPointer { buffer in
+                    guard let cols = buffer.baseAddress else { return }
+                    im2col(source, cols, channels: cg, p)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(spatial), Int32(kSize), 1,
+                                kernel, Int32(kSize), cols, Int32(spatial), 0, target, Int32(spatial))
+                }
+            }
+        }
+    }
+
+    /// Unfolds windows into a `[channels * kh * kw, oh * ow]` matrix (zeros where padding).
+    private static func im2col(_ source: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, channels: Int, _ p: Plane) {
+        let rows = channels * p.kh * p.kw
+        let spatial = p.oh * p.ow
+        ComputePool.parallelRanges(rows, grain: max(1, 16384 / max(spatial, 1))) { range in
+            for r in range {
+                let kx = r % p.kw, ky = (r / p.kw) % p.kh, channel = r / (p.kw * p.kh)
+                let plane = source + channel * p.h * p.w
+                let row = cols + r * spatial
+                let offset = kx * p.dw
+                let valid = p.validColumns(offset: offset)
+                let base = offset - p.padLeft
+                for oy in 0..<p.oh {
+                    let target = row + oy * p.ow
+                    let iy = oy * p.sh - p.padTop + ky * p.dh
+                    guard iy >= 0, iy < p.h else {
+                        target.update(repeating: 0, count: p.ow)
+                        continue
+                    }
+                    let sourceRow = plane + iy * p.w
+                    if valid.lowerBound > 0 { target.update(repeating: 0, count: valid.lowerBound) }
+                    if p.sw == 1 {
+                        if !valid.isEmpty { (target + valid.lowerBound).update(from: sourceRow + valid.lowerBound + base, count: valid.count) }
+                    } else {
+                        for ox in valid { target[ox] = sourceRow[ox * p.sw + base] }
+                    }
+                    if valid.upperBound < p.ow { (target + valid.upperBound).update(repeating: 0, count: p.ow - valid.upperBound) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+/// Pooling over 1 or 2 spatial dimensions of `[N, C, ...]` tensors.
+public enum PoolKind: String, Sendable {
+    case max, average
+}
+
+extension Tensor {
+    /// Max or average pooling (ONNX MaxPool / AveragePool). `countIncludePad` counts padding
+    /// cells in the average's divisor; `ceilMode` rounds the output size up.
+    public static func pool(_ kind: PoolKind, _ input: Tensor, window: WindowGeometry, ceilMode: Bool = false,
+                            countIncludePad: Bool = false) throws(TensorError) -> Tensor {
+        let op = kind == .max ? "max_pool" : "average_pool"
+        guard input.dtype.isFloatingPoint else { throw .unsupportedDType(op: op, dtype: input.dtype) }
+        if input.dtype != .float32 {
+            return try pool(kind, input.cast(to: .float32), window: window, ceilMode: ceilMode, countIncludePad: countIncludePad).cast(to: input.dtype)
+        }
+        guard input.rank == 3 || input.rank == 4 else {
+            throw .shapeMismatch(op: op, shapes: [input.shape], reason: "pooling supports [N, C, L] and [N, C, H, W] inputs")
+        }
+        let spatial = Array(input.shape.dropFirst(2))
+        let outSpatial = try window.outputSize(spatial: spatial, ceilMode: ceilMode, op: op)
+        let twoD = spatial.count == 2
+        let plane = Plane(h: twoD ? spatial[0] : 1, w: spatial.last ?? 1, kh: twoD ? window.kernel[0] : 1, kw: window.kernel.last ?? 1,
+                          oh: twoD ? outSpatial[0] : 1, ow: outSpatial.last ?? 1, sh: twoD ? window.strides[0] : 1, sw: window.strides.last ?? 1,
+                          dh: twoD ? window.dilations[0] : 1, dw: window.dilations.last ?? 1,
+                          padTop: twoD ? window.pads[0] : 0, padLeft: twoD ? window.pads[1] : window.pads[0])
+        let padBottom = twoD ? window.pads[2] : 0, padRight = twoD ? window.pads[3] : window.pads[1]
+        let output = try Tensor(zeros: Array(input.shape.prefix(2)) + outSpatial, dtype: .float32)
+        let x = input.contiguous()
+        guard output.count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
+              let source = x.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
+        let planes = input.shape[0] * input.shape[1]
+        let p = plane
+        ComputePool.parallelRanges(planes, grain: 1) { range in
+            for item in range {
+                let src = source + item * p.h * p.w
+                let dst = out + item * p.oh * p.ow
+                for oy in 0..<p.oh {
+                    for ox in 0..<p.ow {
+                        var best = -Float.infinity
+                        var sum: Float = 0
+                        var valid = 0
+                        var padded = 0
+                        for ky in 0..<p.kh {
+                            let iy = oy * p.sh - p.padTop + ky * p.dh
+                            let rowInPadding = iy >= -p.padTop && iy < p.h + padBottom
+                            for kx in 0..<p.kw {
+                                let ix = ox * p.sw - p.padLeft + kx * p.dw
+                                if rowInPadding && ix >= -p.padLeft && ix < p.w + padRight { padded += 1 }
+                                guard iy >= 0, iy < p.h, ix >= 0, ix < p.w else { continue }
+                                let value = src[iy * p.w + ix]
+                                if value > best || value.isNaN { best = value }
+                                sum += value
+                                valid += 1
+                            }
+                        }
+                        switch kind {
+                        case .max: dst[oy * p.ow + ox] = best
+                        case .average:
+                            let divisor = countIncludePad ? padded : valid
+                            dst[oy * p.ow + ox] = divisor > 0 ? sum / Float(divisor) : 0
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    /// Global max or average pooling: reduces every spatial dim of `[N, C, ...]` to size 1.
+    public static func globalPool(_ kind: PoolKind, _ input: Tensor) throws(TensorError) -> Tensor {
+        guard input.rank >= 2 else {
+            throw .shapeMismatch(op: "global_pool", shapes: [input.shape], reason: "needs [N, C, ...]")
+        }
+        let axes = Array(2..<input.rank)
+        if axes.isEmpty { return input }
+        return try input.reduce(kind == .max ? .max : .mean, axes: axes, keepDims: true)
+    }
+}

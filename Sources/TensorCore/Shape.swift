@@ -1,0 +1,68 @@
+/// Shape arithmetic shared by views and kernels.
+public enum Shape {
+    /// Largest element count a tensor may have (2^36): bigger requests are rejected before allocating.
+    public static let maxElementCount = 1 << 36
+
+    /// Row-major strides (in elements) of a contiguous tensor of `shape`.
+    @inlinable
+    public static func contiguousStrides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var running = 1
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+            strides[axis] = running
+            running = running &* max(shape[axis], 1)
+        }
+        return strides
+    }
+
+    /// The element count of `shape`, or an error when a dim is negative or the product overflows.
+    public static func elementCount(_ shape: [Int], op: String) throws(TensorError) -> Int {
+        var count = 1
+        for dim in shape {
+            guard dim >= 0 else { throw .invalidArgument(op: op, reason: "negative dimension \(dim) in shape \(shape)") }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            guard !overflow, product <= maxElementCount else { throw .tooLarge(op: op, shape: shape) }
+            count = product
+        }
+        return count
+    }
+
+    /// The element count of a shape already known to be valid.
+    @inlinable
+    public static func product(_ dims: some Sequence<Int>) -> Int { dims.reduce(1, *) }
+
+    /// An axis in `-rank ..< rank` made non-negative.
+    public static func normalizeAxis(_ axis: Int, rank: Int, op: String) throws(TensorError) -> Int {
+        let bound = max(rank, 1)
+        guard axis >= -bound, axis < bound else { throw .axisOutOfRange(op: op, axis: axis, rank: rank) }
+        return axis < 0 ? axis + bound : axis
+    }
+
+    /// Distinct, normalized, sorted axes.
+    public static func normalizeAxes(_ axes: [Int], rank: Int, op: String) throws(TensorError) -> [Int] {
+        var seen = Set<Int>()
+        for axis in axes {
+            let normalized = try normalizeAxis(axis, rank: rank, op: op)
+            guard seen.insert(normalized).inserted else {
+                throw .invalidArgument(op: op, reason: "axis \(axis) is repeated in \(axes)")
+            }
+        }
+        return seen.sorted()
+    }
+
+    /// The numpy broadcast of several shapes.
+    public static func broadcast(_ shapes: [[Int]], op: String) throws(TensorError) -> [Int] {
+        let rank = shapes.map(\.count).max() ?? 0
+        var result = [Int](repeating: 1, count: rank)
+        for shape in shapes {
+            let pad = rank - shape.count
+            for (i, dim) in shape.enumerated() {
+                let current = result[pad + i]
+                if dim == current || dim == 1 { continue }
+                if current == 1 { result[pad + i] = dim; continue }
+                throw .shapeMismatch(op: op, shapes: shapes, reason: "dimension \(pad + i) is \(current) in one and \(dim) in another (numpy broadcasting needs equal sizes or 1)")
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,129 @@
+import XCTest
+@testable import TensorCore
+
+final class ConvPoolTests: XCTestCase {
+    /// Direct convolution by definition.
+    private func naiveConv(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, strides: [Int], pads: [Int], dilations: [Int], groups: Int) -> Tensor {
+        let spatialRank = x.rank - 2
+        let n = x.shape[0], m = w.shape[0], cg = w.shape[1]
+        let kernel = Array(w.shape.dropFirst(2)), input = Array(x.shape.dropFirst(2))
+        var out: [Int] = []
+        for d in 0..<spatialRank {
+            let padded: Int = input[d] + pads[d] + pads[d + spatialRank]
+            let span: Int = dilations[d] * (kernel[d] - 1) + 1
+            out.append((padded - span) / strides[d] + 1)
+        }
+        let mg = m / groups
+        return makeTensor([n, m] + out) { index in
+            let b = index[0], oc = index[1], g = oc / mg
+            var sum = bias.map { value($0, [oc]) } ?? 0
+            for ic in 0..<cg {
+                for tap in allIndices(kernel) {
+                    var position: [Int] = []
+                    var inside = true
+                    for d in 0..<spatialRank {
+                        let p = index[2 + d] * strides[d] - pads[d] + tap[d] * dilations[d]
+                        if p < 0 || p >= input[d] { inside = false }
+                        position.append(p)
+                    }
+                    if inside { sum += value(x, [b, g * cg + ic] + position) * value(w, [oc, ic] + tap) }
+                }
+            }
+            return sum
+        }
+    }
+
+    func testConvMatchesDirectDefinition() throws {
+        var rng = SeededRandom(seed: 30)
+        for trial in 0..<60 {
+            let spatialRank = Int.random(in: 1...2, using: &rng)
+            let depthwise = trial % 4 == 0
+            let groups = depthwise ? Int.random(in: 1...4, using: &rng) : [1, 1, 2].randomElement(using: &rng)!
+            let cg = depthwise ? 1 : Int.random(in: 1...3, using: &rng)
+            let mg = depthwise ? 1 : Int.random(in: 1...3, using: &rng)
+            let kernel = randomShape(rank: spatialRank, &rng, dims: 1...3)
+            let strides = randomShape(rank: spatialRank, &rng, dims: 1...3)
+            let dilations = randomShape(rank: spatialRank, &rng, dims: 1...2)
+            let pads = randomShape(rank: 2 * spatialRank, &rng, dims: 0...2)
+            let spatial = (0..<spatialRank).map { d in Int.random(in: (dilations[d] * (kernel[d] - 1) + 1)...9, using: &rng) }
+            let x = randomFloats([Int.random(in: 1...2, using: &rng), cg * groups] + spatial, &rng)
+            let w = randomFloats([mg * groups, cg] + kernel, &rng)
+            let bias = Bool.random(using: &rng) ? randomFloats([mg * groups], &rng) : nil
+            let got = try Tensor.conv(x, weight: w, bias: bias, strides: strides, pads: pads, dilations: dilations, groups: groups)
+            let expected = naiveConv(x, w, bias, strides: strides, pads: pads, dilations: dilations, groups: groups)
+            if let problem = mismatch(got, expected, absolute: 1e-4, relative: 1e-4) {
+                XCTFail("conv x\(x.shape) w\(w.shape) s\(strides) p\(pads) d\(dilations) g\(groups): \(problem)")
+            }
+        }
+        // Pointwise (1x1) convolution goes straight to sgemm.
+        let x = randomFloats([2, 6, 5, 4], &rng), w = randomFloats([3, 6, 1, 1], &rng)
+        XCTAssertNil(mismatch(try Tensor.conv(x, weight: w), naiveConv(x, w, nil, strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], groups: 1), absolute: 1e-4, relative: 1e-4))
+    }
+
+    func testConvErrorsNameTheShapes() {
+        let x = try! Tensor(zeros: [1, 3, 5, 5], dtype: .float32), w = try! Tensor(zeros: [4, 2, 3, 3], dtype: .float32)
+        XCTAssertThrowsError(try Tensor.conv(x, weight: w)) { error in
+            XCTAssertTrue("\(error)".contains("[1, 3, 5, 5]") && "\(error)".contains("[4, 2, 3, 3]"), "\(error)")
+        }
+        XCTAssertThrowsError(try Tensor.conv(x, weight: try! Tensor(zeros: [4, 3, 7, 7], dtype: .float32)))
+        XCTAssertThrowsError(try Tensor.conv(x, weight: try! Tensor(zeros: [4, 3, 3, 3], dtype: .float32), strides: [0, 1]))
+    }
+
+    private func naivePool(_ kind: PoolKind, _ x: Tensor, kernel: [Int], strides: [Int], pads: [Int], dilations: [Int], ceilMode: Bool, includePad: Bool) -> Tensor {
+        let r = kernel.count
+        let input = Array(x.shape.dropFirst(2))
+        let out = (0..<r).map { d -> Int in
+            let span = dilations[d] * (kernel[d] - 1) + 1
+            let total = input[d] + pads[d] + pads[d + r] - span
+            var size = (ceilMode ? (total + strides[d] - 1) / strides[d] : total / strides[d]) + 1
+            if ceilMode && (size - 1) * strides[d] >= input[d] + pads[d] { size -= 1 }
+            return size
+        }
+        return makeTensor(Array(x.shape.prefix(2)) + out) { index in
+            var values: [Double] = []
+            var padded = 0
+            for tap in allIndices(kernel) {
+                var position: [Int] = []
+                var inside = true, inPadding = true
+                for d in 0..<r {
+                    let p = index[2 + d] * strides[d] - pads[d] + tap[d] * dilations[d]
+                    if p < 0 || p >= input[d] { inside = false }
+                    if p < -pads[d] || p >= input[d] + pads[d + r] { inPadding = false }
+                    position.append(p)
+                }
+                if inPadding { padded += 1 }
+                if inside { values.append(value(x, Array(index.prefix(2)) + position)) }
+            }
+            switch kind {
+            case .max: return values.max() ?? -.infinity
+            case .average: return values.reduce(0, +) / Double(includePad ? padded : values.count)
+            }
+        }
+    }
+
+    func testPoolingMatchesDirectDefinition() throws {
+        var rng = SeededRandom(seed: 31)
+        for _ in 0..<80 {
+            let r = Int.random(in: 1...2, using: &rng)
+            let kernel = randomShape(rank: r, &rng, dims: 1...3)
+            let strides = randomShape(rank: r, &rng, dims: 1...3)
+            let kind: PoolKind = Bool.random(using: &rng) ? .max : .average
+            let dilations = kind == .max ? randomShape(rank: r, &rng, dims: 1...2) : Array(repeating: 1, count: r)
+            let pads = (0..<(2 * r)).map { i in Int.random(in: 0...(kernel[i % r] - 1), using: &rng) }
+            let spatial = (0..<r).map { d in Int.random(in: (dilations[d] * (kernel[d] - 1) + 1)...8, using: &rng) }
+            let x = randomFloats([2, 3] + spatial, &rng)
+            let ceilMode = Bool.random(using: &rng), includePad = Bool.random(using: &rng)
+            let window = WindowGeometry(kernel: kernel, strides: strides, dilations: dilations, pads: pads)
+            let got = try Tensor.pool(kind, x, window: window, ceilMode: ceilMode, countIncludePad: includePad)
+            let expected = naivePool(kind, x, kernel: kernel, strides: strides, pads: pads, dilations: dilations, ceilMode: ceilMode, includePad: includePad)
+            if let problem = mismatch(got, expected, absolute: 1e-5, relative: 1e-5) {
+                XCTFail("\(kind) x\(x.shape) k\(kernel) s\(strides) p\(pads) d\(dilations) ceil \(ceilMode) pad \(includePad): \(problem)")
+            }
+        }
+        let x = randomFloats([2, 3, 4, 5], &rng)
+        XCTAssertNil(mismatch(try Tensor.globalPool(.average, x), makeTensor([2, 3, 1, 1]) { i in
+            allIndices([4, 5]).map { value(x, [i[0], i[1]] + $0) }.reduce(0, +) / 20 }, absolute: 1e-5, relative: 1e-5))
+        XCTAssertNil(mismatch(try Tensor.globalPool(.max, x), makeTensor([2, 3, 1, 1]) { i in
+            allIndices([4, 5]).map { value(x, [i[0], i[1]] + $0) }.max()! }))
+    }
+}
