@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Bytes behind one or more tensors: 64-byte-aligned memory this object owns, bytes borrowed
 /// from a memory-mapped file (read-only; kept alive by `owner`), or an array of strings.
@@ -27,9 +28,7 @@ public final class TensorStorage: @unchecked Sendable {
         self.owner = nil
         self.strings = []
         if byteCount > 0 {
-            var pointer: UnsafeMutableRawPointer?
-            let status = posix_memalign(&pointer, TensorStorage.alignment, byteCount)
-            guard status == 0, let pointer else { return nil }
+            guard let pointer = BlockPool.allocate(byteCount: byteCount) else { return nil }
             memset(pointer, 0, byteCount)
             bytes = pointer
         } else {
@@ -45,9 +44,7 @@ public final class TensorStorage: @unchecked Sendable {
         self.owner = nil
         self.strings = []
         if byteCount > 0 {
-            var pointer: UnsafeMutableRawPointer?
-            let status = posix_memalign(&pointer, TensorStorage.alignment, byteCount)
-            guard status == 0, let pointer else { return nil }
+            guard let pointer = BlockPool.allocate(byteCount: byteCount) else { return nil }
             bytes = pointer
         } else {
             bytes = nil
@@ -73,8 +70,85 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        if !isBorrowed, let bytes { free(bytes) }
+        if !isBorrowed, let bytes { BlockPool.release(bytes, byteCount: byteCount) }
     }
+}
+
+/// Recycles large tensor blocks: a block freed by one tensor serves the next tensor of the same
+/// byte size, so steady-state inference (same shapes every run) neither calls the system
+/// allocator nor takes page faults on fresh memory. Blocks under 64 KiB go straight to malloc;
+/// the pool holds at most ``capacityBytes`` (oldest blocks are freed first).
+public enum BlockPool {
+    /// Most bytes kept for reuse (default 256 MiB; env `INFER_POOL_MB` overrides).
+    public static let capacityBytes: Int = {
+        if let text = getenv("INFER_POOL_MB").map({ String(cString: $0) }), let megabytes = Int(text), megabytes >= 0 {
+            return megabytes << 20
+        }
+        return 256 << 20
+    }()
+    static let minimumPooledBytes = 1 << 16
+
+    private struct Cache {
+        var blocks: [Int: [Int]] = [:]        // byte count -> addresses
+        var order: [(bytes: Int, address: Int)] = []
+        var cachedBytes = 0
+    }
+    private static let cache = Mutex(Cache())
+
+    /// A 64-byte-aligned block of `byteCount` bytes (contents undefined), or nil when the system has none.
+    static func allocate(byteCount: Int) -> UnsafeMutableRawPointer? {
+        if byteCount >= minimumPooledBytes {
+            let reused: Int? = cache.withLock { cache in
+                guard var list = cache.blocks[byteCount], let address = list.popLast() else { return nil }
+                cache.blocks[byteCount] = list.isEmpty ? nil : list
+                if let position = cache.order.firstIndex(where: { $0.address == address }) { cache.order.remove(at: position) }
+                cache.cachedBytes -= byteCount
+                return address
+            }
+            if let reused, let pointer = UnsafeMutableRawPointer(bitPattern: reused) { return pointer }
+        }
+        var pointer: UnsafeMutableRawPointer?
+        guard posix_memalign(&pointer, TensorStorage.alignment, byteCount) == 0 else { return nil }
+        return pointer
+    }
+
+    /// Returns a block: kept for reuse when large and there is room, else freed.
+    static func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
+        guard byteCount >= minimumPooledBytes, byteCount <= capacityBytes else {
+            free(pointer)
+            return
+        }
+        let evicted: [Int] = cache.withLock { cache in
+            var evicted: [Int] = []
+            while cache.cachedBytes + byteCount > capacityBytes, !cache.order.isEmpty {
+                let oldest = cache.order.removeFirst()
+                if var list = cache.blocks[oldest.bytes], let position = list.firstIndex(of: oldest.address) {
+                    list.remove(at: position)
+                    cache.blocks[oldest.bytes] = list.isEmpty ? nil : list
+                }
+                cache.cachedBytes -= oldest.bytes
+                evicted.append(oldest.address)
+            }
+            let address = Int(bitPattern: pointer)
+            cache.blocks[byteCount, default: []].append(address)
+            cache.order.append((byteCount, address))
+            cache.cachedBytes += byteCount
+            return evicted
+        }
+        for address in evicted { free(UnsafeMutableRawPointer(bitPattern: address)) }
+    }
+
+    /// Frees every cached block (e.g. after a model is unloaded).
+    public static func releaseCachedBlocks() {
+        let addresses: [Int] = cache.withLock { cache in
+            defer { cache = Cache() }
+            return cache.order.map(\.address)
+        }
+        for address in addresses { free(UnsafeMutableRawPointer(bitPattern: address)) }
+    }
+
+    /// Bytes currently held for reuse.
+    public static var cachedBytes: Int { cache.withLock { $0.cachedBytes } }
 }
 
 /// A read-only memory mapping of a whole file; tensors borrow its bytes without copying.

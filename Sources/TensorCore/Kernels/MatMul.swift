@@ -81,7 +81,8 @@ extension Tensor {
     }
 
     private static func gemmBatched<T: BinaryFloatingPoint & NumericElement>(_ a: Tensor, _ b: Tensor, _ batch: [Int], _ m: Int, _ n: Int, _ k: Int, _ type: T.Type) throws(TensorError) -> Tensor {
-        let output = try Tensor(zeros: batch + [m, n], dtype: T.dtype)
+        // BLAS writes every element (beta = 0) unless K is 0, when the product is all zeros.
+        let output = k == 0 ? try Tensor(zeros: batch + [m, n], dtype: T.dtype) : try Tensor(uninitialized: batch + [m, n], dtype: T.dtype, op: "matmul")
         let batches = Shape.product(batch)
         guard m > 0, n > 0, k > 0, batches > 0, let out = output.mutableBaseAddress else { return output }
         guard m * batches <= Int(Int32.max), n <= Int(Int32.max), k <= Int(Int32.max) else {

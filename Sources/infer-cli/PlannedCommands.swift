@@ -1,0 +1,88 @@
+import ArgumentParser
+
+/// A subcommand whose implementation has not landed yet: it says so on stderr and exits 2.
+protocol PlannedCommand: ParsableCommand {
+    /// Where the work is tracked.
+    static var trackedIn: String { get }
+    var arguments: [String] { get }
+}
+
+extension PlannedCommand {
+    func run() throws {
+        let name = Self.configuration.commandName ?? "\(Self.self)".lowercased()
+        StandardError.write("infer-cli \(name): not implemented yet (\(Self.trackedIn))\n")
+        throw ExitCode(2)
+    }
+}
+
+struct Classify: PlannedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "Classify images or tensors with an ONNX image classifier (top-k labels).",
+        discussion: "Example: infer-cli classify --model resnet18.onnx photo.jpg --top-k 5")
+    static let trackedIn = "issue 3: ONNX loading, execution and classify"
+    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+}
+
+struct Generate: PlannedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate text with a GGUF Llama-family model, streaming tokens to stdout.",
+        discussion: "Example: infer-cli generate --model SmolLM2-135M-Instruct.Q4_1.gguf --prompt 'Hello' -n 64")
+    static let trackedIn = "issue 5: GGUF and text generation"
+    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+}
+
+struct Embed: PlannedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Compute sentence embeddings with a BERT-style model.",
+        discussion: "Example: infer-cli embed --model all-MiniLM-L6-v2 --text 'a sentence'")
+    static let trackedIn = "needs the ONNX and tokenizer issues (3 and 4)"
+    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+}
+
+struct Run: PlannedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an ONNX model on input tensors (.pb, .npy, .json) and print or write its outputs.",
+        discussion: "Example: infer-cli run model.onnx input_0.pb --output-dir out/")
+    static let trackedIn = "issue 3: ONNX loading, execution and classify"
+    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+}
+
+struct Inspect: PlannedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Describe an ONNX or GGUF model: inputs, outputs, operators, metadata.",
+        discussion: "Example: infer-cli inspect model.onnx --json")
+    static let trackedIn = "issues 3 (ONNX) and 5 (GGUF)"
+    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+}
+
+struct Tokenize: PlannedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Turn text into token ids with a tokenizer.json or a GGUF file.",
+        discussion: "Example: echo 'Hello world' | infer-cli tokenize --tokenizer tokenizer.json")
+    static let trackedIn = "issue 4: tokenizers"
+    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+}
+
+struct Detokenize: PlannedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detokenize",
+        abstract: "Turn token ids back into text.",
+        discussion: "Example: echo '15496 995' | infer-cli detokenize --tokenizer tokenizer.json")
+    static let trackedIn = "issue 4: tokenizers"
+    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+}
+
+struct Bench: PlannedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure model load time, latency and memory (ONNX), or prefill/decode speed (GGUF).",
+        discussion: "Example: infer-cli bench --model resnet18.onnx --runs 30 --json. Kernel figures: swift run -c release kernel-bench")
+    static let trackedIn = "issues 3 (ONNX) and 5 (GGUF); kernel figures come from the kernel-bench product"
+    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+}
