@@ -16,20 +16,6 @@ func now() -> Double {
     return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 
-/// Runs `body` after one warm-up until `budget` seconds pass (at least `minimumRuns` times);
-/// returns the fastest and the median run in seconds.
-func measure(budget: Double, minimumRuns: Int = 3, _ body: () -> Void) -> (best: Double, median: Double) {
-    body()
-    var times: [Double] = []
-    let start = now()
-    while times.count < minimumRuns || now() - start < budget {
-        let t0 = now()
-        body()
-        times.append(now() - t0)
-    }
-    times.sort()
-    return (times[0], times[times.count / 2])
-}
 
 /// What the CPU can do in fp32, from /proc/cpuinfo: cores x clock x FLOPs per cycle.
 struct CPUPeak {
@@ -54,10 +40,31 @@ struct CPUPeak {
     }
 }
 
+/// Times `first` and `second` alternately (so clock and load drift hit both alike) until
+/// `budget` seconds pass; returns the fastest run of each in seconds.
+func measurePair(budget: Double, _ first: () -> Void, _ second: () -> Void) -> (first: Double, second: Double) {
+    first()
+    second()
+    var best = (Double.infinity, Double.infinity)
+    var runs = 0
+    let start = now()
+    while runs < 3 || now() - start < budget {
+        var t0 = now()
+        first()
+        best.0 = min(best.0, now() - t0)
+        t0 = now()
+        second()
+        best.1 = min(best.1, now() - t0)
+        runs += 1
+    }
+    return best
+}
+
 func log(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
+BLASRuntime.restartWithTunedKernelsIfNeeded()
 let arguments = CommandLine.arguments
 let quick = arguments.contains("--quick")
 let threadCounts: [Int] = {
@@ -70,9 +77,7 @@ let budget = quick ? 0.3 : 1.5
 let peak = CPUPeak.read()
 
 print("CPU: \(peak.model), \(String(format: "%.0f", peak.megahertz)) MHz, fp32 peak \(String(format: "%.1f", peak.gflops(threads: 1))) GFLOP/s per core (\(peak.flopsPerCycle) FLOP/cycle: 2 FMA pipes x \(peak.lanes) lanes x 2)")
-let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
-let config = openblas_get_config().map { String(cString: $0) } ?? "?"
-print("OpenBLAS: \(config), kernel \(core)")
+print("OpenBLAS: \(BLASRuntime.configuration), kernel \(BLASRuntime.coreName)")
 print("")
 print("| sgemm N | threads | OpenBLAS direct GFLOP/s | Tensor.matmul GFLOP/s | wrapper / direct | matmul / fp32 peak |")
 print("|---|---|---|---|---|---|")
@@ -84,19 +89,18 @@ for threads in threadCounts {
         let a = (0..<(n * n)).map { _ in Float.random(in: -1...1, using: &rng) }
         let b = (0..<(n * n)).map { _ in Float.random(in: -1...1, using: &rng) }
         var c = [Float](repeating: 0, count: n * n)
-        let direct = measure(budget: budget) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
-        }
         let ta = try Tensor(shape: [n, n], scalars: a), tb = try Tensor(shape: [n, n], scalars: b)
-        let wrapped = measure(budget: budget) { _ = try? Tensor.matmul(ta, tb) }
+        let (direct, wrapped) = measurePair(budget: budget, {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
+        }, { _ = try? Tensor.matmul(ta, tb) })
         let flops = 2 * Double(n) * Double(n) * Double(n)
-        let directRate = flops / direct.best * 1e-9, wrappedRate = flops / wrapped.best * 1e-9
+        let directRate = flops / direct * 1e-9, wrappedRate = flops / wrapped * 1e-9
         print("| \(n) | \(threads) | \(String(format: "%.1f", directRate)) | \(String(format: "%.1f", wrappedRate)) | \(String(format: "%.3f", wrappedRate / directRate)) | \(String(format: "%.2f", wrappedRate / peak.gflops(threads: threads))) |")
     }
 }
 
 print("")
-print("| elementwise, 16M float32 | threads | GB/s | fraction of memcpy |")
+print("| elementwise, 16M float32 | threads | GB/s | vs memcpy (1 thread, same run) |")
 print("|---|---|---|---|")
 let count = 16 << 20
 let x = try Tensor(shape: [count], scalars: (0..<count).map { Float($0 & 1023) })
@@ -106,14 +110,27 @@ let target = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 6
 source.initializeMemory(as: UInt8.self, repeating: 1, count: count * 4)
 target.initializeMemory(as: UInt8.self, repeating: 0, count: count * 4)
 ComputePool.configure(threads: 1)
-log("memcpy of 64 MiB...")
-let copy = measure(budget: budget) { memcpy(target, source, count * 4) }
-let copyRate = Double(2 * count * 4) / copy.best * 1e-9
-print("| memcpy 64 MiB (read + write) | 1 | \(String(format: "%.1f", copyRate)) | 1.00 |")
 for threads in threadCounts {
     ComputePool.configure(threads: threads)
-    log("add of 16M floats, \(threads) thread(s)...")
-    let add = measure(budget: budget) { _ = try? Tensor.binary(.add, x, y) }
-    let addRate = Double(3 * count * 4) / add.best * 1e-9
-    print("| add (2 reads + 1 write, fresh output) | \(threads) | \(String(format: "%.1f", addRate)) | \(String(format: "%.2f", addRate / copyRate)) |")
+    for op in [BinaryOp.add, .mul, .max] {
+        log("\(op.rawValue) of 16M floats and memcpy of 64 MiB, \(threads) thread(s)...")
+        // memcpy is single-threaded: the reference is one core's copy bandwidth.
+        let (copy, kernel) = measurePair(budget: budget, { memcpy(target, source, count * 4) }, { _ = try? Tensor.binary(op, x, y) })
+        let copyRate = Double(2 * count * 4) / copy * 1e-9, rate = Double(3 * count * 4) / kernel * 1e-9
+        print("| \(op.rawValue) (2 reads + 1 write, fresh output) | \(threads) | \(String(format: "%.1f", rate)) | memcpy \(String(format: "%.1f", copyRate)) GB/s: \(String(format: "%.2f", rate / copyRate)) |")
+    }
+}
+
+print("")
+print("| unary, 16M float32 | threads | Melem/s | GB/s (1 read + 1 write) |")
+print("|---|---|---|---|")
+for threads in threadCounts {
+    ComputePool.configure(threads: threads)
+    for op in [UnaryOp.relu, .exp, .log, .tanh, .sigmoid, .erf] {
+        log("\(op.rawValue) of 16M floats, \(threads) thread(s)...")
+        let positive = op == .log ? try Tensor.binary(.add, x, Tensor(scalar: Float(1))) : x
+        let scaled = try Tensor.binary(.mul, positive, Tensor(scalar: Float(op == .log ? 1 : 0.01)))
+        let (time, _) = measurePair(budget: budget, { _ = try? scaled.unary(op) }, {})
+        print("| \(op.rawValue) | \(threads) | \(String(format: "%.0f", Double(count) / time * 1e-6)) | \(String(format: "%.1f", Double(2 * count * 4) / time * 1e-9)) |")
+    }
 }

@@ -65,4 +65,18 @@ public enum Shape {
         }
         return result
     }
+
+    /// Steps a row-major multi-index to the next position of `shape`; false after the last one
+    /// (the index is then back at all zeros).
+    @inline(__always)
+    public static func advance(_ index: inout [Int], in shape: [Int]) -> Bool {
+        var axis = shape.count - 1
+        while axis >= 0 {
+            index[axis] += 1
+            if index[axis] < shape[axis] { return true }
+            index[axis] = 0
+            axis -= 1
+        }
+        return false
+    }
 }

@@ -21,30 +21,16 @@ public final class TensorStorage: @unchecked Sendable {
     public internal(set) var strings: [String]
     private let owner: AnyObject?
 
-    /// `byteCount` zeroed, aligned bytes; nil when the system cannot provide them.
-    init?(zeroedByteCount byteCount: Int) {
+    /// `byteCount` aligned bytes, zero-filled when `zeroed` (else the caller overwrites them
+    /// all); nil when the system cannot provide them.
+    init?(byteCount: Int, zeroed: Bool) {
         self.byteCount = byteCount
         self.isBorrowed = false
         self.owner = nil
         self.strings = []
         if byteCount > 0 {
             guard let pointer = BlockPool.allocate(byteCount: byteCount) else { return nil }
-            memset(pointer, 0, byteCount)
-            bytes = pointer
-        } else {
-            bytes = nil
-        }
-    }
-
-    /// `byteCount` aligned bytes whose contents the caller overwrites entirely; nil when the
-    /// system cannot provide them.
-    init?(uninitializedByteCount byteCount: Int) {
-        self.byteCount = byteCount
-        self.isBorrowed = false
-        self.owner = nil
-        self.strings = []
-        if byteCount > 0 {
-            guard let pointer = BlockPool.allocate(byteCount: byteCount) else { return nil }
+            if zeroed { memset(pointer, 0, byteCount) }
             bytes = pointer
         } else {
             bytes = nil

@@ -50,7 +50,7 @@ public struct Tensor: Sendable {
         if dtype == .string {
             storage = TensorStorage(strings: Array(repeating: "", count: count))
         } else {
-            guard let allocated = TensorStorage(zeroedByteCount: count * dtype.byteSize) else {
+            guard let allocated = TensorStorage(byteCount: count * dtype.byteSize, zeroed: true) else {
                 throw .tooLarge(op: "zeros", shape: shape)
             }
             storage = allocated
@@ -65,7 +65,7 @@ public struct Tensor: Sendable {
         if dtype == .string {
             storage = TensorStorage(strings: Array(repeating: "", count: count))
         } else {
-            guard let allocated = TensorStorage(uninitializedByteCount: count * dtype.byteSize) else {
+            guard let allocated = TensorStorage(byteCount: count * dtype.byteSize, zeroed: false) else {
                 throw .tooLarge(op: op, shape: shape)
             }
             storage = allocated

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TensorCore
 
 /// The `infer-cli` command: a thin skin over the infer libraries.
 @main
@@ -21,6 +22,7 @@ struct InferCLI: ParsableCommand {
 
     /// Parses and runs, mapping every usage error to exit code 2 (the project's convention).
     static func main() {
+        BLASRuntime.restartWithTunedKernelsIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()

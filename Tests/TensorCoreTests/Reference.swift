@@ -19,17 +19,8 @@ func allIndices(_ shape: [Int]) -> [[Int]] {
     if shape.contains(0) { return [] }
     var result: [[Int]] = []
     var index = [Int](repeating: 0, count: shape.count)
-    while true {
-        result.append(index)
-        var d = shape.count - 1
-        while d >= 0 {
-            index[d] += 1
-            if index[d] < shape[d] { break }
-            index[d] = 0
-            d -= 1
-        }
-        if d < 0 { return result }
-    }
+    repeat { result.append(index) } while Shape.advance(&index, in: shape)
+    return result
 }
 
 /// Element at `index` as Double, read through the tensor's own strides (the naive path).

@@ -18,13 +18,7 @@ extension Tensor {
                     flat += s * sourceStrides[d]
                 }
                 sources[i] = flat
-                var d = rank - 1
-                while d >= 0 {
-                    index[d] += 1
-                    if index[d] < outShape[d] { break }
-                    index[d] = 0
-                    d -= 1
-                }
+                _ = Shape.advance(&index, in: outShape)
             }
             return try dense.gatheringFlat(sources, shape: outShape, fill: fill, op: op)
         }
@@ -40,6 +34,7 @@ extension Tensor {
             let rowLength = innerMap.count
             let rows = total / rowLength
             var index = [Int](repeating: 0, count: rank - 1)
+            let outerShape = Array(outShape.dropLast())
             for row in 0..<rows {
                 let rowTarget = target + row * rowLength * size
                 var base = 0
@@ -57,13 +52,7 @@ extension Tensor {
                         (rowTarget + o * size).copyMemory(from: source + (base + s) * size, byteCount: size)
                     }
                 }
-                var d = rank - 2
-                while d >= 0 {
-                    index[d] += 1
-                    if index[d] < outShape[d] { break }
-                    index[d] = 0
-                    d -= 1
-                }
+                _ = Shape.advance(&index, in: outerShape)
             }
         }
         return output

@@ -115,10 +115,12 @@ extension Tensor {
             case .sub: simdZip(a, sa, b, sb, o, n, { $0 - $1 }, { $0 - $1 })
             case .mul: simdZip(a, sa, b, sb, o, n, { $0 * $1 }, { $0 * $1 })
             case .div: simdZip(a, sa, b, sb, o, n, { $0 / $1 }, { $0 / $1 })
+            // Lane selects, not pointwiseMax/Min (which the standard library lowers lane by lane);
+            // NaN in either operand propagates.
             case .max: simdZip(a, sa, b, sb, o, n, { x, y in
-                    pointwiseMax(x, y).replacing(with: x + y, where: (x .!= x) .| (y .!= y)) }, floatMax)
+                    x.replacing(with: y, where: x .< y).replacing(with: x + y, where: (x .!= x) .| (y .!= y)) }, floatMax)
             case .min: simdZip(a, sa, b, sb, o, n, { x, y in
-                    pointwiseMin(x, y).replacing(with: x + y, where: (x .!= x) .| (y .!= y)) }, floatMin)
+                    x.replacing(with: y, where: y .< x).replacing(with: x + y, where: (x .!= x) .| (y .!= y)) }, floatMin)
             case .pow: scalarZip(a, sa, b, sb, o, n) { powf($0, $1) }
             case .mod: scalarZip(a, sa, b, sb, o, n) { floatMod($0, $1) }
             case .fmod: scalarZip(a, sa, b, sb, o, n) { fmodf($0, $1) }

@@ -89,7 +89,10 @@ extension Tensor {
         case .log: return try lanes(VectorMath.log)
         case .tanh: return try lanes(VectorMath.tanh)
         case .sigmoid: return try lanes(VectorMath.sigmoid)
-        default: return try scalar(Tensor.floatFunction(op))
+        default:
+            // Ops without a vector form: libm in double precision, rounded once.
+            let function = Tensor.doubleFunction(op)
+            return try scalar { Float(function(Double($0))) }
         }
     }
 
@@ -108,46 +111,6 @@ extension Tensor {
         while i < count {
             output[i] = scalar(input[i * stride])
             i += 1
-        }
-    }
-
-    /// The scalar float32 function for `op` (libm where no vector form exists).
-    static func floatFunction(_ op: UnaryOp) -> (Float) -> Float {
-        switch op {
-        case .negate: return { -$0 }
-        case .abs: return { Swift.abs($0) }
-        case .sign: return { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }
-        case .reciprocal: return { 1 / $0 }
-        case .sqrt: return { $0.squareRoot() }
-        case .exp: return { expf($0) }
-        case .log: return { logf($0) }
-        case .tanh: return { tanhf($0) }
-        case .sigmoid: return { Float(1 / (1 + Glibc.exp(-Double($0)))) }
-        case .erf: return { erff($0) }
-        case .gelu: return { x in Float(0.5 * Double(x) * (1 + Glibc.erf(Double(x) * 0.7071067811865476))) }
-        case .geluTanh:
-            return { x in
-                let d = Double(x)
-                return Float(0.5 * d * (1 + Glibc.tanh(0.7978845608028654 * (d + 0.044715 * d * d * d))))
-            }
-        case .relu: return { $0 < 0 ? 0 : $0 }
-        case .sin: return { sinf($0) }
-        case .cos: return { cosf($0) }
-        case .tan: return { tanf($0) }
-        case .asin: return { asinf($0) }
-        case .acos: return { acosf($0) }
-        case .atan: return { atanf($0) }
-        case .sinh: return { sinhf($0) }
-        case .cosh: return { coshf($0) }
-        case .asinh: return { asinhf($0) }
-        case .acosh: return { acoshf($0) }
-        case .atanh: return { atanhf($0) }
-        case .floor: return { $0.rounded(.down) }
-        case .ceil: return { $0.rounded(.up) }
-        case .round: return { $0.rounded(.toNearestOrEven) }
-        case .softplus: return { x in Float(Glibc.log1p(Glibc.exp(-Swift.abs(Double(x)))) + Swift.max(Double(x), 0)) }
-        case .softsign: return { $0 / (1 + Swift.abs($0)) }
-        case .not: return { $0 }
         }
     }
 

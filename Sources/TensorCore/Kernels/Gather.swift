@@ -53,13 +53,7 @@ extension Tensor {
             var flat = 0
             for d in 0..<indexShape.count { flat += (d == axis ? positions[i] : index[d]) * dataStrides[d] }
             result[i] = flat
-            var d = indexShape.count - 1
-            while d >= 0 {
-                index[d] += 1
-                if index[d] < indexShape[d] { break }
-                index[d] = 0
-                d -= 1
-            }
+            _ = Shape.advance(&index, in: indexShape)
         }
         return result
     }

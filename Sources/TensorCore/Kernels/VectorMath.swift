@@ -11,12 +11,19 @@ public enum VectorMath {
     @usableFromInline static let ln2Lo = 1.9082149292705877e-10
     @usableFromInline static let ln2 = 0.6931471805599453
     @usableFromInline static let sqrt2 = 1.4142135623730951
+    /// 1.5 x 2^52: adding it to a double of magnitude below 2^51 rounds to an integer (ties to
+    /// even) that sits in the low bits of the sum. Integer <-> double lane conversions written
+    /// this way compile to a few vector ops; the standard library's converting initialisers go
+    /// lane by lane and ran 40x slower.
+    @usableFromInline static let roundingMagic = 6_755_399_441_055_744.0
+    @usableFromInline static let roundingMagicPattern: Int64 = 0x4338_0000_0000_0000
 
     /// e^x, inputs clamped to [-200, 200] (float results saturate long before); NaN stays NaN.
     @inlinable @inline(__always)
     public static func exp(_ input: Lanes) -> Lanes {
-        let x = input.clamped(lowerBound: Lanes(repeating: -200), upperBound: Lanes(repeating: 200))
-        let n = (x * log2e).rounded(.toNearestOrEven)
+        let x = input.replacing(with: 200, where: input .> 200).replacing(with: -200, where: input .< -200)
+        let shifted = x * log2e + roundingMagic
+        let n = shifted - roundingMagic
         let r = x.addingProduct(-n, Lanes(repeating: ln2Hi)).addingProduct(-n, Lanes(repeating: ln2Lo))
         // Taylor series of e^r to r^11 on |r| <= ln2/2: truncation error below 1e-13.
         var p = Lanes(repeating: 1.0 / 39_916_800)
@@ -31,8 +38,8 @@ public enum VectorMath {
         p = Lanes(repeating: 0.5).addingProduct(p, r)
         p = Lanes(repeating: 1).addingProduct(p, r)
         p = Lanes(repeating: 1).addingProduct(p, r)
-        let exponent = (SIMD8<Int64>(n) &+ 1023) &<< 52
-        let scale = unsafeBitCast(exponent, to: Lanes.self)
+        let integer = unsafeBitCast(shifted, to: SIMD8<Int64>.self) &- SIMD8(repeating: roundingMagicPattern)
+        let scale = unsafeBitCast((integer &+ 1023) &<< 52, to: Lanes.self)
         return (p * scale).replacing(with: input, where: input .!= input)
     }
 
@@ -41,7 +48,7 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func log(_ x: Lanes) -> Lanes {
         let bits = unsafeBitCast(x, to: SIMD8<Int64>.self)
-        var exponent = Lanes((bits &>> 52) &- 1023)
+        var exponent = unsafeBitCast(((bits &>> 52) &- 1023) &+ SIMD8(repeating: roundingMagicPattern), to: Lanes.self) - roundingMagic
         var mantissa = unsafeBitCast((bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000, to: Lanes.self)
         let high = mantissa .> sqrt2
         mantissa.replace(with: mantissa * 0.5, where: high)
