@@ -13,6 +13,7 @@ let package = Package(
     name: "infer",
     products: [
         .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "OnnxLoader", targets: ["OnnxLoader"]),
         .executable(name: "infer-cli", targets: ["infer-cli"]),
         .executable(name: "kernel-bench", targets: ["KernelBench"]),
     ],
@@ -26,10 +27,12 @@ let package = Package(
             dependencies: ["CBLAS"],
             swiftSettings: kernelFlags
         ),
+        .target(name: "OnnxLoader", dependencies: ["TensorCore"]),
         .executableTarget(
             name: "infer-cli",
             dependencies: [
                 "TensorCore",
+                "OnnxLoader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,6 +43,7 @@ let package = Package(
             swiftSettings: kernelFlags
         ),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "OnnxLoaderTests", dependencies: ["OnnxLoader"]),
         .testTarget(name: "InferCLITests", dependencies: ["infer-cli"]),
     ],
     swiftLanguageModes: [.v6]

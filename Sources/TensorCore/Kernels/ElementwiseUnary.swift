@@ -150,3 +150,20 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// Applies `transform` to every element of a floating-point tensor (float16, bfloat16 and
+    /// float64 go through float32), for elementwise functions with parameters (LeakyRelu, Elu...).
+    public func mapFloats(op: String, _ transform: (Float) -> Float) throws(TensorError) -> Tensor {
+        guard dtype.isFloatingPoint else { throw .unsupportedDType(op: op, dtype: dtype) }
+        if dtype != .float32 { return try cast(to: .float32).mapFloats(op: op, transform).cast(to: dtype) }
+        return try mapRows(Float.self, to: Float.self, op: op) { i, s, o, n in Tensor.scalarMap(i, s, o, n, transform) }
+    }
+
+    /// Whether each element is NaN (false for non-floating types), as a bool tensor.
+    public func isNaN() throws(TensorError) -> Tensor {
+        guard dtype.isFloatingPoint else { return try Tensor(zeros: shape, dtype: .bool) }
+        let wide = dtype == .float64 ? self : try cast(to: .float32)
+        return try Tensor.compare(.equal, wide, wide).unary(.not)
+    }
+}

@@ -58,3 +58,45 @@ extension Tensor {
         return result
     }
 }
+
+extension Tensor {
+    /// ONNX GatherND: the last dim of `indices` addresses slices of this tensor after the first
+    /// `batchDims` dims, which `indices` shares.
+    public func gatherND(indices: Tensor, batchDims: Int = 0) throws(TensorError) -> Tensor {
+        let op = "gather_nd"
+        guard indices.rank >= 1, batchDims >= 0, batchDims < Swift.min(rank, indices.rank) else {
+            throw .invalidArgument(op: op, reason: "batch_dims \(batchDims) does not fit data \(shape) and indices \(indices.shape)")
+        }
+        let depth = indices.shape[indices.rank - 1]
+        guard batchDims + depth <= rank, Array(shape[..<batchDims]) == Array(indices.shape[..<batchDims]) else {
+            throw .shapeMismatch(op: op, shapes: [shape, indices.shape], reason: "indices address \(depth) dims after \(batchDims) batch dims")
+        }
+        let batchCount = Shape.product(shape[..<batchDims])
+        let lookups = Shape.product(indices.shape[batchDims..<(indices.rank - 1)])
+        let sliceShape = Array(shape[(batchDims + depth)...])
+        let sliceSize = Shape.product(sliceShape)
+        let strides = Shape.contiguousStrides(shape)
+        let raw: [Int]
+        switch indices.dtype {
+        case .int64: raw = try indices.typedScalars(Int64.self, op).map { Int(clamping: $0) }
+        case .int32: raw = try indices.typedScalars(Int32.self, op).map { Int($0) }
+        default: throw .unsupportedDType(op: op, dtype: indices.dtype)
+        }
+        var sources: [Int] = []
+        sources.reserveCapacity(batchCount * lookups * sliceSize)
+        for b in 0..<batchCount {
+            for l in 0..<lookups {
+                var base = b * (batchDims > 0 ? strides[batchDims - 1] : 0)
+                for d in 0..<depth {
+                    let dim = shape[batchDims + d]
+                    var index = raw[(b * lookups + l) * depth + d]
+                    if index < 0 { index += dim }
+                    guard index >= 0, index < dim else { throw .indexOutOfRange(op: op, index: raw[(b * lookups + l) * depth + d], bound: dim) }
+                    base += index * strides[batchDims + d]
+                }
+                for i in 0..<sliceSize { sources.append(base + i) }
+            }
+        }
+        return try contiguous().gatheringFlat(sources, shape: Array(indices.shape.dropLast()) + sliceShape, op: op)
+    }
+}

@@ -1,0 +1,31 @@
+import TensorCore
+
+/// MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool.
+func registerPooling(_ registry: inout OperatorRegistry) {
+    for (name, kind) in [("MaxPool", PoolKind.max), ("AveragePool", .average)] {
+        registry.register(name, since: [1, 7, 8, 10, 11, 12, 19, 22]) { attributes in
+            guard let kernel = attributes.ints("kernel_shape") else { throw attributes.error("kernel_shape is required") }
+            if kind == .max, attributes.node.outputs.count > 1, !attributes.node.outputs[1].isEmpty {
+                throw attributes.error("the Indices output of MaxPool is not supported yet")
+            }
+            let autoPad = attributes.string("auto_pad", default: "NOTSET")
+            let strides = attributes.ints("strides") ?? Array(repeating: 1, count: kernel.count)
+            let dilations = attributes.ints("dilations") ?? Array(repeating: 1, count: kernel.count)
+            let pads = attributes.ints("pads")
+            let ceilMode = attributes.int("ceil_mode", default: 0) == 1
+            let includePad = attributes.int("count_include_pad", default: 0) == 1
+            return ClosureOperator { inputs in
+                let x = try inputs.required(0, name)
+                let spatial = Array(x.shape.dropFirst(2))
+                let resolved = try resolvePads(autoPad: autoPad, pads: pads, spatial: spatial, kernel: kernel, strides: strides, dilations: dilations, op: name)
+                let window = WindowGeometry(kernel: kernel, strides: strides, dilations: dilations, pads: resolved)
+                return [try Tensor.pool(kind, x, window: window, ceilMode: ceilMode, countIncludePad: includePad)]
+            }
+        }
+    }
+    for (name, kind) in [("GlobalMaxPool", PoolKind.max), ("GlobalAveragePool", .average)] {
+        registry.register(name, since: [1, 22]) { _ in
+            ClosureOperator { inputs in [try Tensor.globalPool(kind, inputs.required(0, name))] }
+        }
+    }
+}

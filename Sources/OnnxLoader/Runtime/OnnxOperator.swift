@@ -1,0 +1,87 @@
+import TensorCore
+
+/// A resolved, ready-to-run operator: built once per node at load, run every inference.
+protocol OnnxOperator: Sendable {
+    /// Runs on the node's inputs (nil where an optional input is omitted); returns its outputs in order.
+    func run(_ inputs: [Tensor?]) throws -> [Tensor]
+}
+
+/// A node's attributes, read with the node named in every error.
+struct NodeAttributes: Sendable {
+    let node: Node
+    /// The opset version of the node's domain in this model.
+    let opset: Int
+
+    func error(_ reason: String) -> OnnxError { .invalidNode(node: node.name, op: node.opType, reason: reason) }
+
+    func int(_ name: String) -> Int? {
+        if case let .int(value)? = node.attributes[name] { return Int(clamping: value) }
+        return nil
+    }
+    func int(_ name: String, default value: Int) -> Int { int(name) ?? value }
+
+    func float(_ name: String) -> Float? {
+        if case let .float(value)? = node.attributes[name] { return value }
+        return nil
+    }
+    func float(_ name: String, default value: Float) -> Float { float(name) ?? value }
+
+    func ints(_ name: String) -> [Int]? {
+        if case let .ints(values)? = node.attributes[name] { return values.map { Int(clamping: $0) } }
+        return nil
+    }
+
+    func floats(_ name: String) -> [Float]? {
+        if case let .floats(values)? = node.attributes[name] { return values }
+        return nil
+    }
+
+    func string(_ name: String) -> String? {
+        if case let .string(bytes)? = node.attributes[name] { return String(decoding: bytes, as: UTF8.self) }
+        return nil
+    }
+    func string(_ name: String, default value: String) -> String { string(name) ?? value }
+
+    func tensor(_ name: String) -> Tensor? {
+        if case let .tensor(value)? = node.attributes[name] { return value }
+        return nil
+    }
+
+    func graph(_ name: String) -> Graph? {
+        if case let .graph(value)? = node.attributes[name] { return value }
+        return nil
+    }
+}
+
+/// Helpers ops use to read their inputs.
+extension Array where Element == Tensor? {
+    /// Input `index`, which the op requires.
+    func required(_ index: Int, _ op: String) throws -> Tensor {
+        guard index < count, let tensor = self[index] else {
+            throw TensorError.invalidArgument(op: op, reason: "input \(index) is required")
+        }
+        return tensor
+    }
+
+    /// Input `index` if present.
+    func optional(_ index: Int) -> Tensor? {
+        index < count ? self[index] : nil
+    }
+}
+
+extension Tensor {
+    /// The elements of an integer tensor (int32 or int64) as `[Int]`: shapes, axes, pads.
+    func intValues(_ op: String) throws -> [Int] {
+        switch dtype {
+        case .int64: return try scalars(as: Int64.self).map { Int(clamping: $0) }
+        case .int32: return try scalars(as: Int32.self).map { Int($0) }
+        default: throw TensorError.unsupportedDType(op: op, dtype: dtype)
+        }
+    }
+
+    /// The single value of a scalar (or one-element) numeric tensor as Double.
+    func scalarDouble(_ op: String) throws -> Double {
+        guard count == 1 else { throw TensorError.invalidArgument(op: op, reason: "expected a single value, got shape \(shape)") }
+        return try cast(to: .float64).scalars(as: Double.self)[0]
+    }
+}

@@ -1,0 +1,53 @@
+import TensorCore
+
+/// Maps (domain, op type, since-version) to operator factories, and resolves a node against the
+/// model's opset imports: the implementation with the highest since-version not above the opset.
+struct OperatorRegistry: Sendable {
+    typealias Factory = @Sendable (NodeAttributes) throws -> any OnnxOperator
+
+    private var entries: [String: [(since: Int, factory: Factory)]] = [:]
+
+    private static func key(_ domain: String, _ opType: String) -> String { "\(domain)::\(opType)" }
+
+    /// Registers `factory` for `opType` at each of `since` versions (the factory reads `opset`
+    /// from the attributes where semantics changed between versions).
+    mutating func register(_ opType: String, domain: String = "", since: [Int], _ factory: @escaping Factory) {
+        for version in since {
+            entries[Self.key(domain, opType), default: []].append((version, factory))
+        }
+        entries[Self.key(domain, opType)]?.sort { $0.since < $1.since }
+    }
+
+    /// The factory that runs `opType` at `opset`, or nil.
+    func resolve(domain: String, opType: String, opset: Int) -> Factory? {
+        entries[Self.key(domain, opType)]?.last(where: { $0.since <= opset })?.factory
+    }
+
+    /// Every registered (domain, op type).
+    var operatorNames: [String] { entries.keys.sorted() }
+
+    /// The registry with every operator this engine implements.
+    static let standard: OperatorRegistry = {
+        var registry = OperatorRegistry()
+        registerArithmetic(&registry)
+        registerActivations(&registry)
+        registerLogic(&registry)
+        registerShapeOps(&registry)
+        registerIndexing(&registry)
+        registerLinearAlgebra(&registry)
+        registerConvolution(&registry)
+        registerPooling(&registry)
+        registerNormalization(&registry)
+        registerReductions(&registry)
+        registerSoftmax(&registry)
+        registerAttention(&registry)
+        registerRotaryEmbedding(&registry)
+        return registry
+    }()
+}
+
+/// An operator defined by a closure over its inputs.
+struct ClosureOperator: OnnxOperator {
+    let body: @Sendable ([Tensor?]) throws -> [Tensor]
+    func run(_ inputs: [Tensor?]) throws -> [Tensor] { try body(inputs) }
+}
