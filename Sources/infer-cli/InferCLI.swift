@@ -31,11 +31,15 @@ struct InferCLI: ParsableCommand {
             if code == .success {
                 exit(withError: error)
             }
-            let message = fullMessage(for: error)
+            if error is ExitCode {
+                Foundation.exit(code.rawValue)
+            }
+            // Usage errors, unreadable models and bad inputs all exit 2, with the message.
+            let message = error is CommandError ? "infer-cli: \(error)" : fullMessage(for: error)
             if !message.isEmpty {
                 StandardError.write(message + "\n")
             }
-            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+            Foundation.exit(2)
         }
     }
 }
@@ -45,4 +49,11 @@ enum StandardError {
     static func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
+}
+
+/// A failure a subcommand reports: the message says what and where; the exit code is 2.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+    init(_ error: any Error) { description = "\(error)" }
 }

@@ -42,23 +42,6 @@ struct Embed: PlannedCommand {
     @Argument(parsing: .allUnrecognized) var arguments: [String] = []
 }
 
-struct Run: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
-        abstract: "Run an ONNX model on input tensors (.pb, .npy, .json) and print or write its outputs.",
-        discussion: "Example: infer-cli run model.onnx input_0.pb --output-dir out/")
-    static let trackedIn = "issue 3: ONNX loading, execution and classify"
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-}
-
-struct Inspect: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "inspect",
-        abstract: "Describe an ONNX or GGUF model: inputs, outputs, operators, metadata.",
-        discussion: "Example: infer-cli inspect model.onnx --json")
-    static let trackedIn = "issues 3 (ONNX) and 5 (GGUF)"
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-}
 
 struct Tokenize: PlannedCommand {
     static let configuration = CommandConfiguration(

@@ -35,7 +35,7 @@ final class CLITests: XCTestCase {
     }
 
     func testSubcommandsNotYetBuiltSaySoAndExit2() throws {
-        for name in ["classify", "generate", "embed", "run", "inspect", "tokenize", "detokenize", "bench"] {
+        for name in ["classify", "generate", "embed", "tokenize", "detokenize", "bench"] {
             let result = try run([name, "model.onnx", "--some-flag", "1"])
             XCTAssertEqual(result.status, 2, name)
             XCTAssertTrue(result.stderr.contains("infer-cli \(name): not implemented yet"), result.stderr)
@@ -53,5 +53,82 @@ final class CLITests: XCTestCase {
         let result = try run(["generate", "--help"])
         XCTAssertEqual(result.status, 0)
         XCTAssertTrue(result.stdout.contains("Example: infer-cli generate"), result.stdout)
+    }
+}
+
+/// `run` and `inspect` on the fixture models, as scripts drive them.
+final class OnnxCLITests: XCTestCase {
+    private var binary: URL { Bundle.main.bundleURL.appendingPathComponent("infer-cli") }
+    private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/onnx-models")
+
+    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    func testRunPrintsOutputsAsJSON() throws {
+        let model = fixtures.appendingPathComponent("tiny_cnn/model.onnx").path
+        let input = fixtures.appendingPathComponent("tiny_cnn/test_data_set_0/input_0.pb").path
+        let result = try run(["run", model, input])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: [String: Any]]
+        let probs = try XCTUnwrap(object?["probs"])
+        XCTAssertEqual(probs["dtype"] as? String, "float32")
+        XCTAssertEqual(probs["shape"] as? [Int], [1, 10])
+        let data = try XCTUnwrap(probs["data"] as? [Double])
+        XCTAssertEqual(data.reduce(0, +), 1, accuracy: 1e-5, "softmax output")
+    }
+
+    func testRunWritesOutputFilesThatMatchTheReference() throws {
+        let directory = fixtures.appendingPathComponent("tiny_mobilenet")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("infer-run-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try run(["run", directory.appendingPathComponent("model.onnx").path,
+                              "--input", "input=" + directory.appendingPathComponent("test_data_set_0/input_0.pb").path,
+                              "--output-dir", out, "--threads", "1"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/output_0.pb"))
+        let npy = try run(["run", directory.appendingPathComponent("model.onnx").path, directory.appendingPathComponent("test_data_set_0/input_0.pb").path,
+                           "--output-dir", out, "--output-format", "npy"])
+        XCTAssertEqual(npy.status, 0, npy.stderr)
+        let header = try Data(contentsOf: URL(fileURLWithPath: out + "/output_0.npy")).prefix(6)
+        XCTAssertEqual(Array(header), [0x93] + Array("NUMPY".utf8))
+    }
+
+    func testInspectDescribesTheModel() throws {
+        let result = try run(["inspect", fixtures.appendingPathComponent("tiny_llama_kv_op23/model.onnx").path, "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((object["opsets"] as? [String: Int])?["ai.onnx"], 23)
+        XCTAssertEqual((object["operators"] as? [String: Int])?["Attention"], 2)
+        XCTAssertEqual((object["unsupported"] as? [Any])?.count, 0)
+        XCTAssertEqual((object["inputs"] as? [[String: Any]])?.first?["name"] as? String, "input_ids")
+    }
+
+    func testErrorsExit2WithAMessage() throws {
+        let model = fixtures.appendingPathComponent("tiny_cnn/model.onnx").path
+        for arguments in [["run", "/no/such.onnx"], ["run", model], ["run", model, "/no/such/input.pb"],
+                          ["run", model, "--input", "bogus=/tmp/x.pb"], ["inspect", #filePath]] {
+            let result = try run(arguments)
+            XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.hasPrefix("infer-cli: "), result.stderr)
+            XCTAssertEqual(result.stdout, "")
+        }
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("infer-bad-\(getpid()).json").path
+        FileManager.default.createFile(atPath: json, contents: Data("{\"shape\": [2], \"data\": [1, 2, 3]}".utf8))
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        let bad = try run(["run", model, json])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains(json) && bad.stderr.contains("needs 2 values, got 3"), bad.stderr)
     }
 }

@@ -12,6 +12,19 @@ public struct OnnxModel: Sendable {
     public var opsetImports: [String: Int] = [:]
     public var metadata: [String: String] = [:]
     public var graph = Graph()
+
+    /// Decodes the model at `path` (mapped; initializers borrow the mapping).
+    public init(contentsOf path: String) throws(OnnxError) {
+        let file: MappedFile
+        do { file = try MappedFile(path: path) } catch { throw .cannotRead(path: path, reason: "\(error)") }
+        var decoder = OnnxDecoder(file: file)
+        self = try decoder.decodeModel()
+    }
+
+    init() {}
+
+    /// The opset version the model imports for `domain` (1 when it imports none).
+    public func opset(for domain: String) -> Int { opsetImports[domain] ?? 1 }
 }
 
 /// A computation graph (the main graph, or the body of If/Loop/Scan).

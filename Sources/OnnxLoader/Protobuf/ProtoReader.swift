@@ -98,7 +98,7 @@ struct ProtoReader {
         case .fixed64: _ = try readFixed64()
         case .fixed32: _ = try readFixed32()
         case .lengthDelimited: _ = try readLengthDelimitedRange()
-        case .startGroup, .endGroup: throw error("groups are not used by ONNX")
+        case .startGroup, .endGroup: throw error("wire type \(wireType.rawValue) (protobuf groups), which ONNX never uses")
         }
     }
 

@@ -21,31 +21,22 @@ public final class InferenceSession: @unchecked Sendable {
 
     /// Loads and prepares the model at `path`.
     public init(path: String) throws(OnnxError) {
-        // Initializers borrow the mapping (their storage keeps it alive); nothing else holds it.
-        let file: MappedFile
-        do { file = try MappedFile(path: path) } catch { throw .cannotRead(path: path, reason: "\(error)") }
-        var decoder = OnnxDecoder(file: file)
-        model = try decoder.decodeModel()
+        model = try OnnxModel(contentsOf: path)
         let graph = model.graph
         inputs = graph.inputs.filter { graph.initializers[$0.name] == nil }
         outputs = graph.outputs
 
         // Resolve every node; report all unsupported ones at once.
+        let unsupported = InferenceSession.unsupportedNodes(in: model)
+        if !unsupported.isEmpty { throw .unsupportedOperators(unsupported) }
         let registry = OperatorRegistry.standard
-        var unsupported: [OnnxError.UnsupportedNode] = []
         var resolved: [(Node, OperatorRegistry.Factory)] = []
         for (index, node) in graph.nodes.enumerated() {
-            let opset = model.opsetImports[node.domain] ?? (node.domain.isEmpty ? 1 : 1)
-            let name = node.name.isEmpty ? "#\(index) \(node.opType)" : node.name
-            guard let factory = registry.resolve(domain: node.domain, opType: node.opType, opset: opset) else {
-                unsupported.append(.init(domain: node.domain, opType: node.opType, opset: opset, nodeName: name))
-                continue
-            }
+            guard let factory = registry.resolve(domain: node.domain, opType: node.opType, opset: model.opset(for: node.domain)) else { continue }
             var named = node
-            named.name = name
+            named.name = InferenceSession.displayName(node, index: index)
             resolved.append((named, factory))
         }
-        if !unsupported.isEmpty { throw .unsupportedOperators(unsupported) }
 
         // Topological order (stable: file order where the file is already sorted).
         var available = Set(graph.initializers.keys).union(graph.inputs.map(\.name))
@@ -77,7 +68,7 @@ public final class InferenceSession: @unchecked Sendable {
 
         var built: [Step] = []
         for (node, factory) in ordered {
-            let attributes = NodeAttributes(node: node, opset: model.opsetImports[node.domain] ?? 1)
+            let attributes = NodeAttributes(node: node, opset: model.opset(for: node.domain))
             do {
                 built.append(Step(node: node, op: try factory(attributes)))
             } catch let error as OnnxError {
@@ -97,6 +88,21 @@ public final class InferenceSession: @unchecked Sendable {
         var releases = [[String]](repeating: [], count: built.count)
         for (value, index) in lastUse where !kept.contains(value) { releases[index].append(value) }
         self.releases = releases
+    }
+
+    /// Every node of the main graph whose (domain, op type, opset) this engine cannot run.
+    public static func unsupportedNodes(in model: OnnxModel) -> [OnnxError.UnsupportedNode] {
+        let registry = OperatorRegistry.standard
+        return model.graph.nodes.enumerated().compactMap { index, node in
+            let opset = model.opset(for: node.domain)
+            guard registry.resolve(domain: node.domain, opType: node.opType, opset: opset) == nil else { return nil }
+            return .init(domain: node.domain, opType: node.opType, opset: opset, nodeName: displayName(node, index: index))
+        }
+    }
+
+    /// A node's name, or its position and op type when it has none.
+    static func displayName(_ node: Node, index: Int) -> String {
+        node.name.isEmpty ? "#\(index) \(node.opType)" : node.name
     }
 
     /// Runs the model on `feeds` (by input name) and returns every graph output by name.
