@@ -42,13 +42,19 @@ func registerActivations(_ registry: inout OperatorRegistry) {
         let alpha = a.float("alpha", default: 0.2), beta = a.float("beta", default: 0.5)
         return { max(0, min(1, alpha * $0 + beta)) }
     }
+    parametric("Swish", [24]) { a in let alpha = Double(a.float("alpha", default: 1)); return { x in Float(Double(x) / (1 + exp(-alpha * Double(x)))) } }
     parametric("HardSwish", [14]) { _ in { $0 * max(0, min(1, $0 / 6 + 0.5)) } }
     parametric("Mish", [18]) { _ in
         { x in Float(Double(x) * tanh(log1p(exp(-abs(Double(x)))) + max(Double(x), 0))) }
     }
     registry.register("PRelu", since: [1, 6, 7, 9, 16]) { _ in
         ClosureOperator { inputs in
-            let x = try inputs.required(0, "PRelu"), slope = try inputs.required(1, "PRelu")
+            let x = try inputs.required(0, "PRelu")
+            var slope = try inputs.required(1, "PRelu")
+            // A per-channel slope [C] (as older exporters write it) applies along axis 1.
+            if slope.rank == 1, x.rank > 2, slope.count == x.shape[1], slope.count != x.shape[x.rank - 1] {
+                slope = try slope.reshaped([slope.count] + Array(repeating: 1, count: x.rank - 2))
+            }
             let zero = try Tensor(zeros: [], dtype: x.dtype)
             let negative = try Tensor.compare(.less, x, zero)
             return [try Tensor.select(negative, Tensor.binary(.mul, x, slope), x)]

@@ -42,6 +42,8 @@ struct OperatorRegistry: Sendable {
         registerSoftmax(&registry)
         registerAttention(&registry)
         registerRotaryEmbedding(&registry)
+        registerComposite(&registry)
+        registerLosses(&registry)
         return registry
     }()
 }

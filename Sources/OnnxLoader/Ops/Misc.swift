@@ -1,0 +1,218 @@
+import TensorCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Elementwise and along-axis ops that compose TensorCore kernels: Shrink, Trilu, CumSum,
+/// Hardmax, OneHot, LpNormalization, LRN, SpaceToDepth, DepthToSpace, TopK.
+func registerComposite(_ registry: inout OperatorRegistry) {
+    registry.register("Shrink", since: [9]) { attributes in
+        let lambda = Double(attributes.float("lambd", default: 0.5)), bias = Double(attributes.float("bias", default: 0))
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "Shrink")
+            let values = try x.cast(to: .float64).scalars(as: Double.self).map { $0 < -lambda ? $0 + bias : ($0 > lambda ? $0 - bias : 0) }
+            return [try Tensor(shape: x.shape, scalars: values).cast(to: x.dtype)]
+        }
+    }
+    registry.register("Trilu", since: [14]) { attributes in
+        let upper = attributes.int("upper", default: 1) == 1
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "Trilu")
+            guard x.rank >= 2 else { throw TensorError.invalidArgument(op: "Trilu", reason: "needs rank >= 2, got \(x.shape)") }
+            let k = try inputs.optional(1).map { try Int($0.scalarDouble("Trilu")) } ?? 0
+            let rows = x.shape[x.rank - 2], cols = x.shape[x.rank - 1]
+            let keep = try Tensor(shape: [rows, cols], scalars: (0..<(rows * cols)).map { index in
+                let diagonal = index % max(cols, 1) - index / max(cols, 1)
+                return upper ? diagonal >= k : diagonal <= k
+            })
+            return [try Tensor.select(keep, x, Tensor(zeros: [], dtype: x.dtype))]
+        }
+    }
+    registry.register("CumSum", since: [11, 14]) { attributes in
+        let exclusive = attributes.int("exclusive", default: 0) == 1, reverse = attributes.int("reverse", default: 0) == 1
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "CumSum")
+            let axis = try Shape.normalizeAxis(Int(try inputs.required(1, "CumSum").scalarDouble("CumSum")), rank: x.rank, op: "CumSum")
+            return [try alongAxis(x, axis: axis) { row in
+                var running = 0.0
+                var result = [Double](repeating: 0, count: row.count)
+                for step in 0..<row.count {
+                    let i = reverse ? row.count - 1 - step : step
+                    if exclusive { result[i] = running; running += row[i] } else { running += row[i]; result[i] = running }
+                }
+                return result
+            }]
+        }
+    }
+    registry.register("Hardmax", since: [1, 11, 13]) { attributes in
+        let legacy = attributes.opset < 13
+        let axis = attributes.int("axis", default: legacy ? 1 : -1)
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "Hardmax")
+            let oneHot: ([Double]) -> [Double] = { row in
+                var best = 0
+                for i in row.indices where row[i] > row[best] { best = i }
+                return row.indices.map { $0 == best ? 1 : 0 }
+            }
+            if legacy {
+                let flat = try x.flattened(axis: axis < 0 ? axis + x.rank : axis)
+                return [try alongAxis(flat, axis: 1, oneHot).reshaped(x.shape)]
+            }
+            return [try alongAxis(x, axis: try Shape.normalizeAxis(axis, rank: x.rank, op: "Hardmax"), oneHot)]
+        }
+    }
+    registry.register("OneHot", since: [9, 11]) { attributes in
+        let axisAttribute = attributes.int("axis", default: -1)
+        return ClosureOperator { inputs in
+            let indices = try inputs.required(0, "OneHot"), values = try inputs.required(2, "OneHot")
+            let depth = Int(try inputs.required(1, "OneHot").scalarDouble("OneHot"))
+            guard depth >= 0, values.count == 2 else { throw TensorError.invalidArgument(op: "OneHot", reason: "depth must be >= 0 and values [off, on]") }
+            let axis = try Shape.normalizeAxis(axisAttribute, rank: indices.rank + 1, op: "OneHot")
+            let raw = try indices.cast(to: .float64).scalars(as: Double.self).map { Int($0) }
+            let outer = Shape.product(indices.shape[..<axis]), inner = Shape.product(indices.shape[axis...])
+            var on = [Bool](repeating: false, count: outer * depth * inner)
+            for o in 0..<outer {
+                for i in 0..<inner {
+                    var hot = raw[o * inner + i]
+                    if hot < 0 { hot += depth }
+                    if hot >= 0 && hot < depth { on[(o * depth + hot) * inner + i] = true }
+                }
+            }
+            let shape = Array(indices.shape[..<axis]) + [depth] + Array(indices.shape[axis...])
+            let flags = try Tensor(shape: shape, scalars: on)
+            return [try Tensor.select(flags, values.sliced(axis: 0, start: 1, end: 2).reshaped([]), values.sliced(axis: 0, start: 0, end: 1).reshaped([]))]
+        }
+    }
+    registry.register("LpNormalization", since: [1, 22]) { attributes in
+        let axis = attributes.int("axis", default: -1), p = attributes.int("p", default: 2)
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "LpNormalization")
+            let norm = try x.reduce(p == 1 ? .l1 : .l2, axes: [axis], keepDims: true)
+            let zero = try Tensor.compare(.equal, norm, Tensor(zeros: [], dtype: norm.dtype))
+            return [try Tensor.select(zero, Tensor(zeros: [], dtype: x.dtype), Tensor.binary(.div, x, norm))]
+        }
+    }
+    registry.register("LRN", since: [1, 13]) { attributes in
+        guard let size = attributes.int("size"), size > 0 else { throw attributes.error("size must be a positive integer") }
+        let alpha = Double(attributes.float("alpha", default: 1e-4)), beta = Double(attributes.float("beta", default: 0.75))
+        let bias = Double(attributes.float("bias", default: 1))
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "LRN")
+            guard x.rank >= 2 else { throw TensorError.invalidArgument(op: "LRN", reason: "needs [N, C, ...], got \(x.shape)") }
+            let values = try x.cast(to: .float64).scalars(as: Double.self)
+            let channels = x.shape[1], inner = Shape.product(x.shape.dropFirst(2))
+            let below = (size - 1) / 2, above = size - 1 - below
+            var result = values
+            for n in 0..<x.shape[0] {
+                for c in 0..<channels {
+                    for i in 0..<inner {
+                        var squares = 0.0
+                        for other in max(0, c - below)...min(channels - 1, c + above) {
+                            let v = values[(n * channels + other) * inner + i]
+                            squares += v * v
+                        }
+                        let index = (n * channels + c) * inner + i
+                        result[index] = values[index] / pow(bias + alpha / Double(size) * squares, beta)
+                    }
+                }
+            }
+            return [try Tensor(shape: x.shape, scalars: result).cast(to: x.dtype)]
+        }
+    }
+    registry.register("SpaceToDepth", since: [1, 13, 28]) { attributes in
+        let block = attributes.int("blocksize", default: 0), mode = attributes.string("mode", default: "DCR")
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "SpaceToDepth")
+            guard x.rank == 4, block > 0, x.shape[2] % block == 0, x.shape[3] % block == 0 else {
+                throw TensorError.invalidArgument(op: "SpaceToDepth", reason: "needs [N, C, H, W] with H and W divisible by blocksize \(block), got \(x.shape)")
+            }
+            let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+            // DCR puts the block offset before the channel in the output depth; CRD after it.
+            let order = mode == "CRD" ? [0, 1, 3, 5, 2, 4] : [0, 3, 5, 1, 2, 4]
+            let split = try x.reshaped([n, c, h / block, block, w / block, block]).transposed(order)
+            return [try split.reshaped([n, c * block * block, h / block, w / block])]
+        }
+    }
+    registry.register("DepthToSpace", since: [1, 11, 13]) { attributes in
+        let block = attributes.int("blocksize", default: 0), mode = attributes.string("mode", default: "DCR")
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "DepthToSpace")
+            guard x.rank == 4, block > 0, x.shape[1] % (block * block) == 0 else {
+                throw TensorError.invalidArgument(op: "DepthToSpace", reason: "needs [N, C, H, W] with C divisible by blocksize^2 (\(block * block)), got \(x.shape)")
+            }
+            let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+            let depth = c / (block * block)
+            let moved = mode == "CRD"
+                ? try x.reshaped([n, depth, block, block, h, w]).transposed([0, 1, 4, 2, 5, 3])
+                : try x.reshaped([n, block, block, depth, h, w]).transposed([0, 3, 4, 1, 5, 2])
+            return [try moved.reshaped([n, depth, h * block, w * block])]
+        }
+    }
+    registry.register("TopK", since: [1, 10, 11]) { attributes in
+        let axisAttribute = attributes.int("axis", default: -1), largest = attributes.int("largest", default: 1) == 1
+        let legacyK = attributes.int("k")
+        let legacy = attributes.opset < 10
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "TopK")
+            let k = legacy ? (legacyK ?? 0) : Int(try inputs.required(1, "TopK").scalarDouble("TopK"))
+            let axis = try Shape.normalizeAxis(axisAttribute, rank: x.rank, op: "TopK")
+            guard k >= 0, k <= x.shape[axis] else { throw TensorError.invalidArgument(op: "TopK", reason: "k = \(k) exceeds axis \(axis) of \(x.shape)") }
+            var positions: [[Int]] = []
+            let values = try alongAxis(x, axis: axis, length: k) { row in
+                let order = row.indices.sorted { a, b in
+                    if row[a] == row[b] || (row[a].isNaN && row[b].isNaN) { return a < b }
+                    if row[a].isNaN { return largest }
+                    if row[b].isNaN { return !largest }
+                    return largest ? row[a] > row[b] : row[a] < row[b]
+                }
+                positions.append(Array(order.prefix(k)))
+                return order.prefix(k).map { row[$0] }
+            }
+            let indexRows = try Tensor(shape: [positions.count, k], scalars: positions.flatMap { $0.map { Int64($0) } })
+            var moved = values.shape
+            moved.remove(at: axis)
+            moved.append(k)
+            var order = Array(0..<(x.rank - 1))
+            order.insert(x.rank - 1, at: axis)
+            return [values, try indexRows.reshaped(moved).transposed(order)]
+        }
+    }
+}
+
+/// Applies `transform` to every 1-D row along `axis` (values as Double), producing rows of
+/// `length` (default: the axis size), and puts the axis back in place; the input's dtype is kept.
+func alongAxis(_ x: Tensor, axis: Int, length: Int? = nil, _ transform: ([Double]) throws -> [Double]) throws -> Tensor {
+    var order = Array(0..<x.rank)
+    order.remove(at: axis)
+    order.append(axis)
+    let moved = try x.permuted(order).contiguous()
+    let size = x.shape[axis], outLength = length ?? size
+    let values = try moved.cast(to: .float64).scalars(as: Double.self)
+    let rows = size == 0 ? Shape.product(moved.shape.dropLast()) : values.count / size
+    var result: [Double] = []
+    result.reserveCapacity(rows * outLength)
+    for r in 0..<rows {
+        let row = Array(values[(r * size)..<((r + 1) * size)])
+        let out = try transform(row)
+        guard out.count == outLength else { throw TensorError.invalidArgument(op: "along-axis", reason: "row of \(out.count), expected \(outLength)") }
+        result += out
+    }
+    var outShape = Array(moved.shape.dropLast())
+    outShape.append(outLength)
+    var inverse = [Int](repeating: 0, count: x.rank)
+    for (position, source) in order.enumerated() { inverse[source] = position }
+    let typed: Tensor
+    if x.dtype == .int64 {
+        // Keep 64-bit integers exact.
+        typed = try Tensor(shape: outShape, scalars: result.map { Int64(castingDoubleSaturatingValue: $0) })
+    } else {
+        typed = try Tensor(shape: outShape, scalars: result).cast(to: x.dtype)
+    }
+    return try typed.permuted(inverse).contiguous()
+}
+
+extension Int64 {
+    init(castingDoubleSaturatingValue value: Double) {
+        if value.isNaN { self = 0 } else if value >= 9.223372036854775807e18 { self = .max } else if value <= -9.223372036854775808e18 { self = .min } else { self = Int64(value) }
+    }
+}
