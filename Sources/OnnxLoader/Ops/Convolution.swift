@@ -45,3 +45,55 @@ func resolvePads(autoPad: String, pads: [Int]?, spatial: [Int], kernel: [Int], s
         throw TensorError.invalidArgument(op: op, reason: "unknown auto_pad '\(autoPad)'")
     }
 }
+
+/// ConvTranspose, with output_shape, output_padding and every auto_pad mode.
+func registerConvTranspose(_ registry: inout OperatorRegistry) {
+    registry.register("ConvTranspose", since: [1, 11, 22]) { attributes in
+        let autoPad = attributes.string("auto_pad", default: "NOTSET")
+        let stridesAttribute = attributes.ints("strides"), dilationsAttribute = attributes.ints("dilations")
+        let padsAttribute = attributes.ints("pads"), outputPaddingAttribute = attributes.ints("output_padding")
+        let outputShapeAttribute = attributes.ints("output_shape")
+        let groups = attributes.int("group", default: 1)
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "ConvTranspose"), w = try inputs.required(1, "ConvTranspose")
+            let rank = x.rank - 2
+            guard rank >= 1, w.rank == x.rank else {
+                throw TensorError.shapeMismatch(op: "ConvTranspose", shapes: [x.shape, w.shape], reason: "needs [N, C, spatial...] and a weight of the same rank")
+            }
+            let kernel = Array(w.shape.dropFirst(2))
+            let strides = stridesAttribute ?? Array(repeating: 1, count: rank)
+            let dilations = dilationsAttribute ?? Array(repeating: 1, count: rank)
+            let outputPadding = outputPaddingAttribute ?? Array(repeating: 0, count: rank)
+            guard strides.count == rank, dilations.count == rank, outputPadding.count >= rank else {
+                throw TensorError.invalidArgument(op: "ConvTranspose", reason: "strides, dilations and output_padding need \(rank) entries")
+            }
+            let spatial = Array(x.shape.dropFirst(2))
+            // The full (unpadded) output extent per dim.
+            var full: [Int] = []
+            for d in 0..<rank {
+                let span: Int = (kernel[d] - 1) * dilations[d] + 1
+                full.append(strides[d] * (spatial[d] - 1) + outputPadding[d] + span)
+            }
+            var pads: [Int]
+            var outputShape: [Int]
+            if let requested = outputShapeAttribute.map({ Array($0.suffix(rank)) }) {
+                outputShape = requested
+                pads = splitPadding(total: (0..<rank).map { full[$0] - requested[$0] }, upper: autoPad != "SAME_LOWER")
+            } else if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
+                outputShape = (0..<rank).map { spatial[$0] * strides[$0] }
+                pads = splitPadding(total: (0..<rank).map { full[$0] - outputShape[$0] }, upper: autoPad == "SAME_UPPER")
+            } else {
+                pads = autoPad == "VALID" ? Array(repeating: 0, count: 2 * rank) : (padsAttribute ?? Array(repeating: 0, count: 2 * rank))
+                outputShape = (0..<rank).map { full[$0] - pads[$0] - pads[$0 + rank] }
+            }
+            return [try Tensor.convTranspose(x, weight: w, bias: inputs.optional(2), outputShape: outputShape, strides: strides,
+                                             pads: pads, dilations: dilations, groups: groups)]
+        }
+    }
+}
+
+/// Begin and end pads from a total per dim: the smaller half first for SAME_UPPER, last otherwise.
+private func splitPadding(total: [Int], upper: Bool) -> [Int] {
+    let small = total.map { $0 / 2 }, large = zip(total, small).map { $0 - $1 }
+    return upper ? small + large : large + small
+}

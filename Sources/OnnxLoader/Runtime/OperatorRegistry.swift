@@ -36,6 +36,7 @@ struct OperatorRegistry: Sendable {
         registerIndexing(&registry)
         registerLinearAlgebra(&registry)
         registerConvolution(&registry)
+        registerConvTranspose(&registry)
         registerPooling(&registry)
         registerNormalization(&registry)
         registerReductions(&registry)

@@ -64,8 +64,8 @@ extension Tensor {
             return try conv(input.cast(to: .float32), weight: weight.cast(to: .float32), bias: bias?.cast(to: .float32),
                             strides: strides, pads: pads, dilations: dilations, groups: groups).cast(to: input.dtype)
         }
-        guard input.rank == 3 || input.rank == 4, weight.rank == input.rank else {
-            throw .shapeMismatch(op: op, shapes: [input.shape, weight.shape], reason: "conv supports [N, C, L] and [N, C, H, W] inputs with weights of the same rank")
+        guard input.rank >= 3, weight.rank == input.rank else {
+            throw .shapeMismatch(op: op, shapes: [input.shape, weight.shape], reason: "conv needs [N, C, spatial...] inputs with weights of the same rank")
         }
         let spatialRank = input.rank - 2
         let geometry = WindowGeometry(kernel: Array(weight.shape.dropFirst(2)), strides: strides, dilations: dilations, pads: pads)
@@ -76,6 +76,9 @@ extension Tensor {
         }
         if let bias, bias.shape != [m] {
             throw .shapeMismatch(op: op, shapes: [bias.shape, weight.shape], reason: "bias must have shape [\(m)]")
+        }
+        if spatialRank > 2 {
+            return try convGeneral(input, weight: weight, bias: bias, geometry: geometry, outSpatial: outSpatial, groups: groups)
         }
         // Treat 1-D as 2-D with height 1.
         let plane = spatialRank == 1
@@ -103,6 +106,50 @@ extension Tensor {
                     let row = out + item * spatial
                     for i in 0..<spatial { row[i] += value }
                 }
+            }
+        }
+        return output
+    }
+
+    /// Convolution over any number of spatial dims: im2col through a precomputed source table, then sgemm.
+    private static func convGeneral(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry, outSpatial: [Int], groups: Int) throws(TensorError) -> Tensor {
+        let (n, c, m, cg) = (input.shape[0], input.shape[1], weight.shape[0], weight.shape[1])
+        let rank = input.rank - 2
+        let windows = WindowIndexing(input: Array(input.shape.dropFirst(2)), output: outSpatial, kernel: geometry.kernel,
+                                     strides: geometry.strides, dilations: geometry.dilations, padsBegin: Array(geometry.pads.prefix(rank)))
+        let table = windows.sourceTable()
+        let kernelSize = windows.kernelSize, spatial = windows.outputSize, inSpatial = windows.inputSize
+        let mg = m / groups, kSize = cg * kernelSize
+        guard kSize <= Int(Int32.max), spatial <= Int(Int32.max) else { throw .tooLarge(op: "conv", shape: input.shape) }
+        let output = try Tensor(zeros: [n, m] + outSpatial, dtype: .float32)
+        let x = input.contiguous(), w = weight.contiguous()
+        let biasValues = try bias.map { b throws(TensorError) in try b.contiguousFloats(op: "conv") }
+        guard output.count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
+              let px = x.baseAddress?.assumingMemoryBound(to: Float.self), let pw = w.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
+        var columns = [Float](repeating: 0, count: kSize * spatial)
+        for batch in 0..<n {
+            for group in 0..<groups {
+                columns.withUnsafeMutableBufferPointer { buffer in
+                    guard let cols = buffer.baseAddress else { return }
+                    for channel in 0..<cg {
+                        let source = px + (batch * c + group * cg + channel) * inSpatial
+                        for tap in 0..<kernelSize {
+                            let row = cols + (channel * kernelSize + tap) * spatial
+                            for position in 0..<spatial {
+                                let from = table[tap * spatial + position]
+                                row[position] = from >= 0 ? source[from] : 0
+                            }
+                        }
+                    }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(spatial), Int32(kSize), 1,
+                                pw + group * mg * kSize, Int32(kSize), cols, Int32(spatial), 0, out + (batch * m + group * mg) * spatial, Int32(spatial))
+                }
+            }
+        }
+        if let biasValues {
+            for item in 0..<(n * m) {
+                let value = biasValues[item % m]
+                for i in 0..<spatial { out[item * spatial + i] += value }
             }
         }
         return output

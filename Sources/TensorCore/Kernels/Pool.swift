@@ -13,11 +13,14 @@ extension Tensor {
         if input.dtype != .float32 {
             return try pool(kind, input.cast(to: .float32), window: window, ceilMode: ceilMode, countIncludePad: countIncludePad).cast(to: input.dtype)
         }
-        guard input.rank == 3 || input.rank == 4 else {
-            throw .shapeMismatch(op: op, shapes: [input.shape], reason: "pooling supports [N, C, L] and [N, C, H, W] inputs")
+        guard input.rank >= 3 else {
+            throw .shapeMismatch(op: op, shapes: [input.shape], reason: "pooling needs [N, C, spatial...] inputs")
         }
         let spatial = Array(input.shape.dropFirst(2))
         let outSpatial = try window.outputSize(spatial: spatial, ceilMode: ceilMode, op: op)
+        if spatial.count > 2 {
+            return try poolGeneral(kind, input, window: window, outSpatial: outSpatial, countIncludePad: countIncludePad)
+        }
         let twoD = spatial.count == 2
         let plane = Plane(h: twoD ? spatial[0] : 1, w: spatial.last ?? 1, kh: twoD ? window.kernel[0] : 1, kw: window.kernel.last ?? 1,
                           oh: twoD ? outSpatial[0] : 1, ow: outSpatial.last ?? 1, sh: twoD ? window.strides[0] : 1, sw: window.strides.last ?? 1,
@@ -61,6 +64,41 @@ extension Tensor {
                         }
                     }
                 }
+            }
+        }
+        return output
+    }
+
+    /// Pooling over any number of spatial dims through a precomputed window table.
+    private static func poolGeneral(_ kind: PoolKind, _ input: Tensor, window: WindowGeometry, outSpatial: [Int], countIncludePad: Bool) throws(TensorError) -> Tensor {
+        let rank = input.rank - 2
+        let spatial = Array(input.shape.dropFirst(2))
+        let windows = WindowIndexing(input: spatial, output: outSpatial, kernel: window.kernel, strides: window.strides,
+                                     dilations: window.dilations, padsBegin: Array(window.pads.prefix(rank)))
+        let table = windows.sourceTable()
+        // Taps that fall in the declared padding (not beyond it) count for count_include_pad.
+        let padded = WindowIndexing(input: zip(spatial, zip(window.pads.prefix(rank), window.pads.suffix(rank))).map { $0 + $1.0 + $1.1 },
+                                    output: outSpatial, kernel: window.kernel, strides: window.strides, dilations: window.dilations,
+                                    padsBegin: Array(repeating: 0, count: rank)).sourceTable()
+        let output = try Tensor(zeros: Array(input.shape.prefix(2)) + outSpatial, dtype: .float32)
+        let x = input.contiguous()
+        guard output.count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
+              let source = x.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
+        let planes = input.shape[0] * input.shape[1], inSize = windows.inputSize, outSize = windows.outputSize, taps = windows.kernelSize
+        for plane in 0..<planes {
+            for position in 0..<outSize {
+                var best = -Float.infinity, sum: Float = 0, valid = 0, inPadding = 0
+                for tap in 0..<taps {
+                    if padded[tap * outSize + position] >= 0 { inPadding += 1 }
+                    let from = table[tap * outSize + position]
+                    guard from >= 0 else { continue }
+                    let value = source[plane * inSize + from]
+                    if value > best || value.isNaN { best = value }
+                    sum += value
+                    valid += 1
+                }
+                let divisor = countIncludePad ? inPadding : valid
+                out[plane * outSize + position] = kind == .max ? best : (divisor > 0 ? sum / Float(divisor) : 0)
             }
         }
         return output
