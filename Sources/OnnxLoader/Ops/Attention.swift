@@ -7,7 +7,8 @@ func registerAttention(_ registry: inout OperatorRegistry) {
         let settings = AttentionSettings(
             scale: attributes.float("scale"), isCausal: attributes.int("is_causal", default: 0) == 1,
             qHeads: attributes.int("q_num_heads"), kvHeads: attributes.int("kv_num_heads"),
-            softcap: attributes.float("softcap", default: 0), qkOutputMode: attributes.int("qk_matmul_output_mode", default: 0))
+            softcap: attributes.float("softcap", default: 0), qkOutputMode: attributes.int("qk_matmul_output_mode", default: 0),
+            leftWindow: attributes.int("left_window_size", default: -1), rightWindow: attributes.int("right_window_size", default: -1))
         return ClosureOperator { inputs in try settings.run(inputs) }
     }
 }
@@ -19,6 +20,9 @@ struct AttentionSettings: Sendable {
     let kvHeads: Int?
     let softcap: Float
     let qkOutputMode: Int
+    /// Sliding window: a query at absolute position p sees keys in [p - left, p + right] (-1: unbounded).
+    let leftWindow: Int
+    let rightWindow: Int
 
     func run(_ inputs: [Tensor?]) throws -> [Tensor] {
         let op = "Attention"
@@ -58,11 +62,31 @@ struct AttentionSettings: Sendable {
             }
             bias = try Tensor.binary(.add, bias, mask.cast(to: q.dtype))
         }
-        if isCausal {
-            let allowed = try Tensor(shape: [queryLength, keyLength], scalars: (0..<(queryLength * keyLength)).map { index in
-                index % keyLength <= index / keyLength + pastLength
-            })
-            bias = try Tensor.select(allowed, bias, Tensor(scalar: -Float.infinity).cast(to: q.dtype))
+        // Causal frontier, sliding window and key padding, per batch when nonpad_kv_seqlen gives
+        // each batch's valid key count (the query block then ends at that count).
+        let validKeys = try inputs.optional(6).map { try $0.intValues(op) }
+        if let validKeys, validKeys.count != q.shape[0] {
+            throw TensorError.shapeMismatch(op: op, shapes: [validKeys.map { _ in 1 }, q.shape], reason: "nonpad_kv_seqlen needs one count per batch")
+        }
+        if isCausal || leftWindow >= 0 || rightWindow >= 0 || validKeys != nil {
+            let batches = validKeys?.count ?? 1
+            var allowed = [Bool](repeating: true, count: batches * queryLength * keyLength)
+            for b in 0..<batches {
+                let offset = validKeys.map { $0[b] - queryLength } ?? pastLength
+                for i in 0..<queryLength {
+                    for j in 0..<keyLength {
+                        let distance = i + offset - j
+                        var ok = true
+                        if isCausal && distance < 0 { ok = false }
+                        if leftWindow >= 0 && distance > leftWindow { ok = false }
+                        if rightWindow >= 0 && -distance > rightWindow { ok = false }
+                        if let validKeys, j >= validKeys[b] { ok = false }
+                        allowed[(b * queryLength + i) * keyLength + j] = ok
+                    }
+                }
+            }
+            let mask = try Tensor(shape: [batches, 1, queryLength, keyLength], scalars: allowed)
+            bias = try Tensor.select(mask, bias, Tensor(scalar: -Float.infinity).cast(to: q.dtype))
         }
 
         // Grouped-query attention: each key/value head serves q_heads / kv_heads query heads.
