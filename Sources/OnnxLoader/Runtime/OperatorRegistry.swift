@@ -37,6 +37,7 @@ struct OperatorRegistry: Sendable {
         registerLinearAlgebra(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
+        registerResize(&registry)
         registerPooling(&registry)
         registerNormalization(&registry)
         registerReductions(&registry)
