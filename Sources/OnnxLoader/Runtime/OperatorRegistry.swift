@@ -38,6 +38,7 @@ struct OperatorRegistry: Sendable {
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
+        registerQuantization(&registry)
         registerPooling(&registry)
         registerNormalization(&registry)
         registerReductions(&registry)
