@@ -11,6 +11,16 @@ struct NodeAttributes: Sendable {
     let node: Node
     /// The opset version of the node's domain in this model.
     let opset: Int
+    /// Every domain's opset version (for compiling subgraphs).
+    var opsets: [String: Int] = [:]
+    /// Value names visible where the node sits (for subgraphs' outer references).
+    var visibleNames: Set<String> = []
+
+    /// Compiles the graph attribute `name`, which may read the values visible at this node.
+    func compiledGraph(_ name: String) throws -> CompiledGraph {
+        guard let body = graph(name) else { throw error("graph attribute '\(name)' is required") }
+        return try CompiledGraph(graph: body, opsets: opsets, outerNames: visibleNames.union(["__outer__"]))
+    }
 
     func error(_ reason: String) -> OnnxError { .invalidNode(node: node.name, op: node.opType, reason: reason) }
 

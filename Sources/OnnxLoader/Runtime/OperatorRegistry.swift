@@ -39,6 +39,7 @@ struct OperatorRegistry: Sendable {
         registerConvTranspose(&registry)
         registerResize(&registry)
         registerQuantization(&registry)
+        registerControlFlow(&registry)
         registerPooling(&registry)
         registerNormalization(&registry)
         registerReductions(&registry)

@@ -1,0 +1,110 @@
+import TensorCore
+
+/// If, Loop and Scan: their bodies are compiled once at load and run with the enclosing scope visible.
+func registerControlFlow(_ registry: inout OperatorRegistry) {
+    registry.register("If", since: [1, 11, 13, 16, 19, 21]) { attributes in
+        IfOperator(thenBranch: try attributes.compiledGraph("then_branch"), elseBranch: try attributes.compiledGraph("else_branch"))
+    }
+    registry.register("Loop", since: [1, 11, 13, 16, 19, 21]) { attributes in
+        LoopOperator(body: try attributes.compiledGraph("body"))
+    }
+    registry.register("Scan", since: [9, 11, 16, 19, 21]) { attributes in
+        guard let scanInputs = attributes.int("num_scan_inputs") else { throw attributes.error("num_scan_inputs is required") }
+        return ScanOperator(body: try attributes.compiledGraph("body"), scanInputCount: scanInputs,
+                            inputDirections: attributes.ints("scan_input_directions"), outputDirections: attributes.ints("scan_output_directions"),
+                            inputAxes: attributes.ints("scan_input_axes"), outputAxes: attributes.ints("scan_output_axes"))
+    }
+}
+
+private func flag(_ tensor: Tensor, _ op: String) throws -> Bool {
+    guard tensor.count == 1 else { throw TensorError.invalidArgument(op: op, reason: "condition must hold one value, got shape \(tensor.shape)") }
+    return try tensor.cast(to: .bool).scalars(as: Bool.self)[0]
+}
+
+struct IfOperator: SubgraphOperator {
+    let thenBranch: CompiledGraph
+    let elseBranch: CompiledGraph
+
+    func run(_ inputs: [Tensor?], scope: ValueScope) throws -> [Tensor] {
+        let branch = try flag(inputs.required(0, "If"), "If") ? thenBranch : elseBranch
+        return try branch.run([:], parent: scope)
+    }
+}
+
+struct LoopOperator: SubgraphOperator {
+    let body: CompiledGraph
+
+    func run(_ inputs: [Tensor?], scope: ValueScope) throws -> [Tensor] {
+        let maxTrips = try inputs.optional(0).map { Int64(try $0.scalarDouble("Loop")) }
+        var condition = try inputs.optional(1).map { try flag($0, "Loop") } ?? true
+        var carried = try (2..<max(inputs.count, 2)).map { try inputs.required($0, "Loop") }
+        let names = body.graph.inputs.map(\.name)
+        guard names.count == carried.count + 2 else {
+            throw TensorError.invalidArgument(op: "Loop", reason: "body takes \(names.count) inputs, the loop carries \(carried.count) values plus the iteration count and condition")
+        }
+        let scanCount = body.graph.outputs.count - 1 - carried.count
+        guard scanCount >= 0 else { throw TensorError.invalidArgument(op: "Loop", reason: "body returns fewer outputs than it carries") }
+        var scans = [[Tensor]](repeating: [], count: scanCount)
+        var iteration: Int64 = 0
+        while condition, maxTrips.map({ iteration < $0 }) ?? true {
+            var feeds: [String: Tensor] = [names[0]: Tensor(scalar: iteration), names[1]: Tensor(scalar: condition)]
+            for (name, value) in zip(names.dropFirst(2), carried) { feeds[name] = value }
+            let results = try body.run(feeds, parent: scope)
+            condition = try flag(results[0], "Loop")
+            carried = Array(results[1...carried.count])
+            for k in 0..<scanCount { scans[k].append(results[1 + carried.count + k]) }
+            iteration += 1
+            if maxTrips == nil && iteration > Int64(Shape.maxElementCount) { throw TensorError.invalidArgument(op: "Loop", reason: "runs without end") }
+        }
+        let stacked = try scans.map { steps -> Tensor in
+            guard !steps.isEmpty else { return try Tensor(zeros: [0], dtype: .float32) }
+            return try Tensor.concat(steps.map { try $0.unsqueezed(axes: [0]) }, axis: 0)
+        }
+        return carried + stacked
+    }
+}
+
+struct ScanOperator: SubgraphOperator {
+    let body: CompiledGraph
+    let scanInputCount: Int
+    let inputDirections: [Int]?
+    let outputDirections: [Int]?
+    let inputAxes: [Int]?
+    let outputAxes: [Int]?
+
+    func run(_ inputs: [Tensor?], scope: ValueScope) throws -> [Tensor] {
+        let all = try inputs.indices.map { try inputs.required($0, "Scan") }
+        let stateCount = all.count - scanInputCount
+        guard stateCount >= 0 else { throw TensorError.invalidArgument(op: "Scan", reason: "more scan inputs than inputs") }
+        var states = Array(all.prefix(stateCount))
+        let sequences = Array(all.suffix(scanInputCount))
+        let axes = try sequences.enumerated().map { i, t in try Shape.normalizeAxis(inputAxes?[i] ?? 0, rank: t.rank, op: "Scan") }
+        let length = sequences.first.map { $0.shape[axes[0]] } ?? 0
+        for (i, sequence) in sequences.enumerated() where sequence.shape[axes[i]] != length {
+            throw TensorError.shapeMismatch(op: "Scan", shapes: sequences.map(\.shape), reason: "scan inputs must share their sequence length")
+        }
+        let names = body.graph.inputs.map(\.name)
+        guard names.count == all.count else { throw TensorError.invalidArgument(op: "Scan", reason: "body takes \(names.count) inputs, Scan was given \(all.count)") }
+        let outputCount = body.graph.outputs.count - stateCount
+        var collected = [[Tensor]](repeating: [], count: max(outputCount, 0))
+        for step in 0..<length {
+            var feeds: [String: Tensor] = [:]
+            for (i, state) in states.enumerated() { feeds[names[i]] = state }
+            for (i, sequence) in sequences.enumerated() {
+                let reverse = (inputDirections?[i] ?? 0) == 1
+                let position = reverse ? length - 1 - step : step
+                feeds[names[stateCount + i]] = try sequence.sliced(axis: axes[i], start: position, end: position + 1).squeezed(axes: [axes[i]]).contiguous()
+            }
+            let results = try body.run(feeds, parent: scope)
+            states = Array(results.prefix(stateCount))
+            for k in 0..<collected.count { collected[k].append(results[stateCount + k]) }
+        }
+        let outputs = try collected.enumerated().map { k, steps -> Tensor in
+            guard let first = steps.first else { return try Tensor(zeros: [0], dtype: .float32) }
+            let ordered = (outputDirections?[k] ?? 0) == 1 ? steps.reversed() : steps
+            let axis = try Shape.normalizeAxis(outputAxes?[k] ?? 0, rank: first.rank + 1, op: "Scan")
+            return try Tensor.concat(ordered.map { try $0.unsqueezed(axes: [axis]) }, axis: axis)
+        }
+        return states + outputs
+    }
+}

@@ -1,0 +1,184 @@
+import TensorCore
+
+/// Values visible while a graph runs: its own, then (for subgraphs) the enclosing graphs'.
+final class ValueScope: @unchecked Sendable {
+    var values: [String: Tensor]
+    let parent: ValueScope?
+
+    init(_ values: [String: Tensor], parent: ValueScope?) {
+        self.values = values
+        self.parent = parent
+    }
+
+    func lookup(_ name: String) -> Tensor? {
+        if let value = values[name] { return value }
+        return parent?.lookup(name)
+    }
+}
+
+/// An operator whose attributes hold graphs (If, Loop, Scan): it runs them with the enclosing
+/// scope visible, so their nodes can read outer values.
+protocol SubgraphOperator: OnnxOperator {
+    func run(_ inputs: [Tensor?], scope: ValueScope) throws -> [Tensor]
+}
+
+extension SubgraphOperator {
+    func run(_ inputs: [Tensor?]) throws -> [Tensor] { try run(inputs, scope: ValueScope([:], parent: nil)) }
+}
+
+/// A graph with every node resolved and ordered, ready to run many times: the main graph of a
+/// session, or the body of a control-flow node. Intermediates are freed after their last use.
+final class CompiledGraph: @unchecked Sendable {
+    let graph: Graph
+    /// Names this graph reads from enclosing scopes (for control-flow bodies).
+    let outerReferences: Set<String>
+    private let steps: [Step]
+    private let releases: [[String]]
+
+    private struct Step {
+        let node: Node
+        let op: any OnnxOperator
+    }
+
+    /// Resolves, orders and builds every node. `outerNames` are values enclosing graphs provide.
+    init(graph: Graph, opsets: [String: Int], outerNames: Set<String> = []) throws(OnnxError) {
+        self.graph = graph
+        let registry = OperatorRegistry.standard
+        var unsupported: [OnnxError.UnsupportedNode] = []
+        CompiledGraph.collectUnsupported(graph, opsets: opsets, into: &unsupported)
+        if !unsupported.isEmpty { throw .unsupportedOperators(unsupported) }
+
+        // Each node's dependencies: its inputs plus whatever its subgraphs read from outside.
+        let local = Set(graph.initializers.keys).union(graph.inputs.map(\.name))
+        var produced = local
+        for node in graph.nodes { node.outputs.forEach { produced.insert($0) } }
+        var pending: [(Node, [String])] = graph.nodes.enumerated().map { index, node in
+            var named = node
+            named.name = InferenceSession.displayName(node, index: index)
+            return (named, node.inputs + CompiledGraph.subgraphReferences(of: node).sorted())
+        }
+        var available = local.union(outerNames)
+        available.insert("")
+        var ordered: [(Node, [String])] = []
+        while !pending.isEmpty {
+            var progressed = false
+            var remaining: [(Node, [String])] = []
+            for entry in pending {
+                // A name no node here produces must come from an enclosing scope.
+                if entry.1.allSatisfy({ available.contains($0) || (!produced.contains($0) && !outerNames.isEmpty) }) {
+                    ordered.append(entry)
+                    entry.0.outputs.forEach { available.insert($0) }
+                    progressed = true
+                } else {
+                    remaining.append(entry)
+                }
+            }
+            if !progressed {
+                let (node, needs) = remaining[0]
+                let missing = needs.filter { !available.contains($0) }
+                throw .invalidGraph(reason: "node '\(node.name)' (\(node.opType)) reads \(missing.map { "'\($0)'" }.joined(separator: ", ")), which no node, input or initializer produces (or the graph has a cycle)")
+            }
+            pending = remaining
+        }
+        for output in graph.outputs where !available.contains(output.name) && (outerNames.isEmpty || produced.contains(output.name)) {
+            throw .invalidGraph(reason: "graph output '\(output.name)' is produced by no node, input or initializer")
+        }
+        var references = Set<String>()
+        for (_, needs) in ordered { for name in needs where !name.isEmpty && !produced.contains(name) { references.insert(name) } }
+        for output in graph.outputs where !produced.contains(output.name) { references.insert(output.name) }
+        outerReferences = references
+
+        var built: [Step] = []
+        let visible = available
+        for (node, _) in ordered {
+            guard let factory = registry.resolve(domain: node.domain, opType: node.opType, opset: opsets[node.domain] ?? 1) else { continue }
+            let attributes = NodeAttributes(node: node, opset: opsets[node.domain] ?? 1, opsets: opsets, visibleNames: visible)
+            do {
+                built.append(Step(node: node, op: try factory(attributes)))
+            } catch let error as OnnxError {
+                throw error
+            } catch {
+                throw .invalidNode(node: node.name, op: node.opType, reason: "\(error)")
+            }
+        }
+        steps = built
+
+        var lastUse: [String: Int] = [:]
+        for (index, (_, needs)) in ordered.enumerated() {
+            for name in needs where !name.isEmpty { lastUse[name] = index }
+        }
+        let kept = Set(graph.outputs.map(\.name)).union(graph.initializers.keys)
+        var releases = [[String]](repeating: [], count: built.count)
+        for (value, index) in lastUse where !kept.contains(value) && produced.contains(value) { releases[index].append(value) }
+        self.releases = releases
+    }
+
+    /// Runs with `inputs` bound to graph inputs by name; returns the graph outputs in order.
+    func run(_ inputs: [String: Tensor], parent: ValueScope?) throws(OnnxError) -> [Tensor] {
+        var values = graph.initializers
+        for (name, tensor) in inputs { values[name] = tensor }
+        let scope = ValueScope(values, parent: parent)
+        for (index, step) in steps.enumerated() {
+            let arguments: [Tensor?] = step.node.inputs.map { $0.isEmpty ? nil : scope.lookup($0) }
+            let results: [Tensor]
+            do {
+                if let control = step.op as? any SubgraphOperator {
+                    results = try control.run(arguments, scope: scope)
+                } else {
+                    results = try step.op.run(arguments)
+                }
+            } catch let error as TensorError {
+                throw .kernelFailed(node: step.node.name, op: step.node.opType, error: error)
+            } catch let error as OnnxError {
+                throw error
+            } catch {
+                throw .invalidNode(node: step.node.name, op: step.node.opType, reason: "\(error)")
+            }
+            for (name, tensor) in zip(step.node.outputs, results) where !name.isEmpty { scope.values[name] = tensor }
+            for name in releases[index] { scope.values[name] = nil }
+        }
+        var outputs: [Tensor] = []
+        for output in graph.outputs {
+            guard let tensor = scope.lookup(output.name) else { throw .invalidGraph(reason: "graph output '\(output.name)' was not produced") }
+            outputs.append(tensor)
+        }
+        return outputs
+    }
+
+    /// Every node (subgraphs included) whose (domain, op type, opset) the registry cannot run.
+    static func collectUnsupported(_ graph: Graph, opsets: [String: Int], into list: inout [OnnxError.UnsupportedNode]) {
+        let registry = OperatorRegistry.standard
+        for (index, node) in graph.nodes.enumerated() {
+            let opset = opsets[node.domain] ?? 1
+            if registry.resolve(domain: node.domain, opType: node.opType, opset: opset) == nil {
+                list.append(.init(domain: node.domain, opType: node.opType, opset: opset, nodeName: InferenceSession.displayName(node, index: index)))
+            }
+            for body in subgraphs(of: node) { collectUnsupported(body, opsets: opsets, into: &list) }
+        }
+    }
+
+    static func subgraphs(of node: Node) -> [Graph] {
+        node.attributes.values.flatMap { attribute -> [Graph] in
+            switch attribute {
+            case let .graph(g): return [g]
+            case let .graphs(gs): return gs
+            default: return []
+            }
+        }
+    }
+
+    /// Names a node's subgraphs read that they do not define themselves (recursively).
+    static func subgraphReferences(of node: Node) -> Set<String> {
+        var result = Set<String>()
+        for body in subgraphs(of: node) {
+            var defined = Set(body.initializers.keys).union(body.inputs.map(\.name))
+            for inner in body.nodes { inner.outputs.forEach { defined.insert($0) } }
+            for inner in body.nodes {
+                for name in inner.inputs where !name.isEmpty && !defined.contains(name) { result.insert(name) }
+                for name in subgraphReferences(of: inner) where !defined.contains(name) { result.insert(name) }
+            }
+            for output in body.outputs where !defined.contains(output.name) { result.insert(output.name) }
+        }
+        return result
+    }
+}
