@@ -64,11 +64,14 @@ final class ConformanceTests: XCTestCase {
                 let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
                 let inputCount = files.filter { $0.hasPrefix("input_") }.count
                 let outputCount = files.filter { $0.hasPrefix("output_") }.count
-                let inputs = try (0..<inputCount).map { try TensorFile.read(path: folder.appendingPathComponent("input_\($0).pb").path).tensor }
-                let outputs = try session.run(inputs)
+                let inputs = try (0..<inputCount).map { index in
+                    try TensorFile.readValue(path: folder.appendingPathComponent("input_\(index).pb").path,
+                                             type: index < session.inputs.count ? session.inputs[index].type : nil)
+                }
+                let outputs = try session.runValues(inputs)
                 guard outputs.count == outputCount else { return "\(outputs.count) outputs, expected \(outputCount)" }
                 for index in 0..<outputCount {
-                    let reference = try TensorFile.read(path: folder.appendingPathComponent("output_\(index).pb").path).tensor
+                    let reference = try TensorFile.readValue(path: folder.appendingPathComponent("output_\(index).pb").path, type: session.outputs[index].type)
                     if let problem = Self.compare(outputs[index], reference, rtol: rtol, atol: atol) { return "output \(index): \(problem)" }
                 }
             }
@@ -93,6 +96,22 @@ final class ConformanceTests: XCTestCase {
             return Self.compare(outputs[0], reference, rtol: 1e-3, atol: 1e-7).map { "output 0: \($0)" }
         } catch {
             return Self.firstLine("\(error)")
+        }
+    }
+
+    /// Values compare element by element; sequences and optionals structurally.
+    static func compare(_ got: Value, _ expected: Value, rtol: Double, atol: Double) -> String? {
+        switch (got, expected) {
+        case let (.tensor(a), .tensor(b)): return compare(a, b, rtol: rtol, atol: atol)
+        case let (.sequence(a), .sequence(b)):
+            guard a.count == b.count else { return "sequence of \(a.count), expected \(b.count)" }
+            for (i, (x, y)) in zip(a, b).enumerated() { if let problem = compare(x, y, rtol: rtol, atol: atol) { return "element \(i): \(problem)" } }
+            return nil
+        case (.optional(nil), .optional(nil)): return nil
+        case let (.optional(a?), .optional(b?)): return compare(a, b, rtol: rtol, atol: atol)
+        case let (.optional(a?), b): return compare(a, b, rtol: rtol, atol: atol)
+        case let (a, .optional(b?)): return compare(a, b, rtol: rtol, atol: atol)
+        default: return "got \(got), expected \(expected)"
         }
     }
 

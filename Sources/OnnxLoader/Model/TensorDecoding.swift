@@ -182,3 +182,38 @@ extension OnnxDecoder {
         return try borrowedTensor(mapped, offset: offset, shape: shape, dtype: dtype)
     }
 }
+
+extension OnnxDecoder {
+    /// A `SequenceProto` of tensors (copied out of the mapping).
+    mutating func decodeSequence(_ reader: inout ProtoReader) throws(OnnxError) -> Value {
+        var tensors: [Tensor] = []
+        while let (field, wire) = try reader.nextField() {
+            if field == 3, wire == .lengthDelimited {
+                var sub = try reader.readMessage()
+                tensors.append(try decodeTensor(&sub).1.copied())
+            } else if field == 5 || field == 6 || field == 7 || field == 4, wire == .lengthDelimited {
+                throw .invalidModel(reason: "sequences of sequences, maps, optionals or sparse tensors are not supported", byteOffset: reader.absolutePosition)
+            } else {
+                try reader.skip(wire)
+            }
+        }
+        return .sequence(tensors)
+    }
+
+    /// An `OptionalProto` holding a tensor or a sequence, or nothing.
+    mutating func decodeOptional(_ reader: inout ProtoReader) throws(OnnxError) -> Value {
+        var inner: Value?
+        while let (field, wire) = try reader.nextField() {
+            switch (field, wire) {
+            case (3, .lengthDelimited):
+                var sub = try reader.readMessage()
+                inner = .tensor(try decodeTensor(&sub).1.copied())
+            case (5, .lengthDelimited):
+                var sub = try reader.readMessage()
+                inner = try decodeSequence(&sub)
+            default: try reader.skip(wire)
+            }
+        }
+        return .optional(inner)
+    }
+}

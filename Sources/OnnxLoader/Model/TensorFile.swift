@@ -14,6 +14,23 @@ public enum TensorFile {
         return (name, tensor.copied())
     }
 
+    /// The value in a serialized `TensorProto`, `SequenceProto` or `OptionalProto` file; `type`
+    /// (the graph's declared type for it) says which.
+    public static func readValue(path: String, type: ValueType?) throws(OnnxError) -> Value {
+        switch type {
+        case .sequence?, .optional?:
+            let file: MappedFile
+            do { file = try MappedFile(path: path) } catch { throw .cannotRead(path: path, reason: "\(error)") }
+            var decoder = OnnxDecoder(file: file)
+            guard let base = file.bytes else { return type.map { if case .optional = $0 { return .optional(nil) }; return .sequence([]) } ?? .sequence([]) }
+            var reader = ProtoReader(bytes: UnsafeRawBufferPointer(start: base, count: file.byteCount), origin: 0)
+            if case .sequence? = type { return try decoder.decodeSequence(&reader) }
+            return try decoder.decodeOptional(&reader)
+        default:
+            return .tensor(try read(path: path).tensor)
+        }
+    }
+
     /// Serializes `tensor` as a `TensorProto` (raw_data for numbers, string_data for strings).
     public static func encode(_ tensor: Tensor, name: String = "") -> [UInt8] {
         var out = ProtoWriter()

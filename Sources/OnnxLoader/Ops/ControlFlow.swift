@@ -21,23 +21,26 @@ private func flag(_ tensor: Tensor, _ op: String) throws -> Bool {
     return try tensor.cast(to: .bool).scalars(as: Bool.self)[0]
 }
 
-struct IfOperator: SubgraphOperator {
+struct IfOperator: ValueOperator {
     let thenBranch: CompiledGraph
     let elseBranch: CompiledGraph
 
-    func run(_ inputs: [Tensor?], scope: ValueScope) throws -> [Tensor] {
-        let branch = try flag(inputs.required(0, "If"), "If") ? thenBranch : elseBranch
+    func run(values inputs: [Value?], scope: ValueScope) throws -> [Value] {
+        let branch = try flag(inputs.requiredTensor(0, "If"), "If") ? thenBranch : elseBranch
         return try branch.run([:], parent: scope)
     }
 }
 
-struct LoopOperator: SubgraphOperator {
+struct LoopOperator: ValueOperator {
     let body: CompiledGraph
 
-    func run(_ inputs: [Tensor?], scope: ValueScope) throws -> [Tensor] {
-        let maxTrips = try inputs.optional(0).map { Int64(try $0.scalarDouble("Loop")) }
-        var condition = try inputs.optional(1).map { try flag($0, "Loop") } ?? true
-        var carried = try (2..<max(inputs.count, 2)).map { try inputs.required($0, "Loop") }
+    func run(values inputs: [Value?], scope: ValueScope) throws -> [Value] {
+        let maxTrips = try inputs.tensor(0).map { Int64(try $0.scalarDouble("Loop")) }
+        var condition = try inputs.tensor(1).map { try flag($0, "Loop") } ?? true
+        var carried: [Value] = try (2..<max(inputs.count, 2)).map { index in
+            guard let value = inputs[index] else { throw TensorError.invalidArgument(op: "Loop", reason: "loop-carried input \(index) is missing") }
+            return value
+        }
         let names = body.graph.inputs.map(\.name)
         guard names.count == carried.count + 2 else {
             throw TensorError.invalidArgument(op: "Loop", reason: "body takes \(names.count) inputs, the loop carries \(carried.count) values plus the iteration count and condition")
@@ -47,12 +50,16 @@ struct LoopOperator: SubgraphOperator {
         var scans = [[Tensor]](repeating: [], count: scanCount)
         var iteration: Int64 = 0
         while condition, maxTrips.map({ iteration < $0 }) ?? true {
-            var feeds: [String: Tensor] = [names[0]: Tensor(scalar: iteration), names[1]: Tensor(scalar: condition)]
+            var feeds: [String: Value] = [names[0]: .tensor(Tensor(scalar: iteration)), names[1]: .tensor(Tensor(scalar: condition))]
             for (name, value) in zip(names.dropFirst(2), carried) { feeds[name] = value }
             let results = try body.run(feeds, parent: scope)
-            condition = try flag(results[0], "Loop")
-            carried = Array(results[1...carried.count])
-            for k in 0..<scanCount { scans[k].append(results[1 + carried.count + k]) }
+            guard let next = results[0].tensor else { throw TensorError.invalidArgument(op: "Loop", reason: "the body's condition must be a tensor") }
+            condition = try flag(next, "Loop")
+            carried = Array(results[1..<(1 + carried.count)])
+            for k in 0..<scanCount {
+                guard let step = results[1 + carried.count + k].tensor else { throw TensorError.invalidArgument(op: "Loop", reason: "scan outputs must be tensors") }
+                scans[k].append(step)
+            }
             iteration += 1
             if maxTrips == nil && iteration > Int64(Shape.maxElementCount) { throw TensorError.invalidArgument(op: "Loop", reason: "runs without end") }
         }
@@ -60,11 +67,11 @@ struct LoopOperator: SubgraphOperator {
             guard !steps.isEmpty else { return try Tensor(zeros: [0], dtype: .float32) }
             return try Tensor.concat(steps.map { try $0.unsqueezed(axes: [0]) }, axis: 0)
         }
-        return carried + stacked
+        return carried + stacked.map(Value.tensor)
     }
 }
 
-struct ScanOperator: SubgraphOperator {
+struct ScanOperator: ValueOperator {
     let body: CompiledGraph
     let scanInputCount: Int
     let inputDirections: [Int]?
@@ -72,8 +79,8 @@ struct ScanOperator: SubgraphOperator {
     let inputAxes: [Int]?
     let outputAxes: [Int]?
 
-    func run(_ inputs: [Tensor?], scope: ValueScope) throws -> [Tensor] {
-        let all = try inputs.indices.map { try inputs.required($0, "Scan") }
+    func run(values inputs: [Value?], scope: ValueScope) throws -> [Value] {
+        let all = try inputs.indices.map { try inputs.requiredTensor($0, "Scan") }
         let stateCount = all.count - scanInputCount
         guard stateCount >= 0 else { throw TensorError.invalidArgument(op: "Scan", reason: "more scan inputs than inputs") }
         var states = Array(all.prefix(stateCount))
@@ -88,14 +95,17 @@ struct ScanOperator: SubgraphOperator {
         let outputCount = body.graph.outputs.count - stateCount
         var collected = [[Tensor]](repeating: [], count: max(outputCount, 0))
         for step in 0..<length {
-            var feeds: [String: Tensor] = [:]
-            for (i, state) in states.enumerated() { feeds[names[i]] = state }
+            var feeds: [String: Value] = [:]
+            for (i, state) in states.enumerated() { feeds[names[i]] = .tensor(state) }
             for (i, sequence) in sequences.enumerated() {
                 let reverse = (inputDirections?[i] ?? 0) == 1
                 let position = reverse ? length - 1 - step : step
-                feeds[names[stateCount + i]] = try sequence.sliced(axis: axes[i], start: position, end: position + 1).squeezed(axes: [axes[i]]).contiguous()
+                feeds[names[stateCount + i]] = .tensor(try sequence.sliced(axis: axes[i], start: position, end: position + 1).squeezed(axes: [axes[i]]).contiguous())
             }
-            let results = try body.run(feeds, parent: scope)
+            let results = try body.run(feeds, parent: scope).map { value -> Tensor in
+                guard let tensor = value.tensor else { throw TensorError.invalidArgument(op: "Scan", reason: "body outputs must be tensors") }
+                return tensor
+            }
             states = Array(results.prefix(stateCount))
             for k in 0..<collected.count { collected[k].append(results[stateCount + k]) }
         }
@@ -105,6 +115,6 @@ struct ScanOperator: SubgraphOperator {
             let axis = try Shape.normalizeAxis(outputAxes?[k] ?? 0, rank: first.rank + 1, op: "Scan")
             return try Tensor.concat(ordered.map { try $0.unsqueezed(axes: [axis]) }, axis: axis)
         }
-        return states + outputs
+        return (states + outputs).map(Value.tensor)
     }
 }

@@ -64,7 +64,11 @@ func registerShapeOps(_ registry: inout OperatorRegistry) {
         }
     }
     registry.register("Identity", since: [1, 13, 14, 16, 19, 21]) { _ in
-        ClosureOperator { inputs in [try inputs.required(0, "Identity")] }
+        // Passes any value through: tensors, sequences and optionals alike.
+        ValueClosureOperator { inputs in
+            guard let value = inputs.first ?? nil else { throw TensorError.invalidArgument(op: "Identity", reason: "input 0 is required") }
+            return [value]
+        }
     }
     registry.register("Dropout", since: [1, 6, 7, 10, 12, 13, 22]) { _ in
         // Inference: the input passes through; the mask (if asked for) is all true.

@@ -2,28 +2,18 @@ import TensorCore
 
 /// Values visible while a graph runs: its own, then (for subgraphs) the enclosing graphs'.
 final class ValueScope: @unchecked Sendable {
-    var values: [String: Tensor]
+    var values: [String: Value]
     let parent: ValueScope?
 
-    init(_ values: [String: Tensor], parent: ValueScope?) {
+    init(_ values: [String: Value], parent: ValueScope?) {
         self.values = values
         self.parent = parent
     }
 
-    func lookup(_ name: String) -> Tensor? {
+    func lookup(_ name: String) -> Value? {
         if let value = values[name] { return value }
         return parent?.lookup(name)
     }
-}
-
-/// An operator whose attributes hold graphs (If, Loop, Scan): it runs them with the enclosing
-/// scope visible, so their nodes can read outer values.
-protocol SubgraphOperator: OnnxOperator {
-    func run(_ inputs: [Tensor?], scope: ValueScope) throws -> [Tensor]
-}
-
-extension SubgraphOperator {
-    func run(_ inputs: [Tensor?]) throws -> [Tensor] { try run(inputs, scope: ValueScope([:], parent: nil)) }
 }
 
 /// A graph with every node resolved and ordered, ready to run many times: the main graph of a
@@ -114,18 +104,26 @@ final class CompiledGraph: @unchecked Sendable {
     }
 
     /// Runs with `inputs` bound to graph inputs by name; returns the graph outputs in order.
-    func run(_ inputs: [String: Tensor], parent: ValueScope?) throws(OnnxError) -> [Tensor] {
-        var values = graph.initializers
-        for (name, tensor) in inputs { values[name] = tensor }
+    func run(_ inputs: [String: Value], parent: ValueScope?) throws(OnnxError) -> [Value] {
+        var values = graph.initializers.mapValues(Value.tensor)
+        for (name, value) in inputs { values[name] = value }
         let scope = ValueScope(values, parent: parent)
         for (index, step) in steps.enumerated() {
-            let arguments: [Tensor?] = step.node.inputs.map { $0.isEmpty ? nil : scope.lookup($0) }
-            let results: [Tensor]
+            let arguments: [Value?] = step.node.inputs.map { $0.isEmpty ? nil : scope.lookup($0) }
+            let results: [Value]
             do {
-                if let control = step.op as? any SubgraphOperator {
-                    results = try control.run(arguments, scope: scope)
+                if let valueOperator = step.op as? any ValueOperator {
+                    results = try valueOperator.run(values: arguments, scope: scope)
                 } else {
-                    results = try step.op.run(arguments)
+                    let tensors: [Tensor?] = try arguments.enumerated().map { position, value in
+                        guard let value else { return nil }
+                        if case .optional(nil) = value { return nil }
+                        guard let tensor = value.tensor else {
+                            throw TensorError.invalidArgument(op: step.node.opType, reason: "input \(position) is a sequence; the op takes tensors")
+                        }
+                        return tensor
+                    }
+                    results = try step.op.run(tensors).map(Value.tensor)
                 }
             } catch let error as TensorError {
                 throw .kernelFailed(node: step.node.name, op: step.node.opType, error: error)
@@ -137,7 +135,7 @@ final class CompiledGraph: @unchecked Sendable {
             for (name, tensor) in zip(step.node.outputs, results) where !name.isEmpty { scope.values[name] = tensor }
             for name in releases[index] { scope.values[name] = nil }
         }
-        var outputs: [Tensor] = []
+        var outputs: [Value] = []
         for output in graph.outputs {
             guard let tensor = scope.lookup(output.name) else { throw .invalidGraph(reason: "graph output '\(output.name)' was not produced") }
             outputs.append(tensor)

@@ -37,10 +37,24 @@ public final class InferenceSession: @unchecked Sendable {
     /// Runs the model on `feeds` (by input name) and returns every graph output by name.
     public func run(_ feeds: [String: Tensor]) throws(OnnxError) -> [String: Tensor] {
         try checkFeeds(feeds)
-        let results = try main.run(feeds, parent: nil)
+        let results = try main.run(feeds.mapValues(Value.tensor), parent: nil)
         var named: [String: Tensor] = [:]
-        for (info, tensor) in zip(outputs, results) { named[info.name] = tensor }
+        for (info, value) in zip(outputs, results) {
+            guard let tensor = value.tensor else { throw .invalidGraph(reason: "output '\(info.name)' is a sequence or an empty optional; use runValues") }
+            named[info.name] = tensor
+        }
         return named
+    }
+
+    /// Runs with any kind of value (tensors, sequences, optionals) bound to inputs in the order
+    /// of ``inputs``; returns the outputs in the order of ``outputs``.
+    public func runValues(_ ordered: [Value]) throws(OnnxError) -> [Value] {
+        guard ordered.count == inputs.count else {
+            throw .inputMismatch(reason: "\(ordered.count) input(s) given, the model takes \(inputs.count): \(describe(inputs))")
+        }
+        var feeds: [String: Value] = [:]
+        for (info, value) in zip(inputs, ordered) { feeds[info.name] = value }
+        return try main.run(feeds, parent: nil)
     }
 
     /// Runs with inputs in the order of ``inputs`` and returns outputs in the order of ``outputs``.

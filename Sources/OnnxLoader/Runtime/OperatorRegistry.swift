@@ -40,6 +40,8 @@ struct OperatorRegistry: Sendable {
         registerResize(&registry)
         registerQuantization(&registry)
         registerControlFlow(&registry)
+        registerSequences(&registry)
+        registerStrings(&registry)
         registerPooling(&registry)
         registerNormalization(&registry)
         registerReductions(&registry)

@@ -1,0 +1,27 @@
+import TensorCore
+
+/// StringNormalizer: case folding and stop-word removal on a 1-D or [1, C] string tensor.
+func registerStrings(_ registry: inout OperatorRegistry) {
+    registry.register("StringNormalizer", since: [10]) { attributes in
+        let action = attributes.string("case_change_action", default: "NONE")
+        let caseSensitive = attributes.int("is_case_sensitive", default: 0) == 1
+        var stopwords: [String] = []
+        if case let .strings(list)? = attributes.node.attributes["stopwords"] { stopwords = list.map { String(decoding: $0, as: UTF8.self) } }
+        let stops = Set(caseSensitive ? stopwords : stopwords.map { $0.lowercased() })
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "StringNormalizer")
+            guard x.dtype == .string, x.rank == 1 || (x.rank == 2 && x.shape[0] == 1) else {
+                throw TensorError.invalidArgument(op: "StringNormalizer", reason: "input must be a string tensor [C] or [1, C], got \(x.dtype) \(x.shape)")
+            }
+            var kept = try x.stringScalars().filter { !stops.contains(caseSensitive ? $0 : $0.lowercased()) }
+            switch action {
+            case "LOWER": kept = kept.map { $0.lowercased() }
+            case "UPPER": kept = kept.map { $0.uppercased() }
+            default: break
+            }
+            // Everything filtered out leaves one empty string.
+            if kept.isEmpty { kept = [""] }
+            return [try Tensor(shape: x.rank == 1 ? [kept.count] : [1, kept.count], strings: kept)]
+        }
+    }
+}
