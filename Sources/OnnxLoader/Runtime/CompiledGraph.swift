@@ -82,7 +82,7 @@ final class CompiledGraph: @unchecked Sendable {
         let visible = available
         for (node, _) in ordered {
             guard let factory = registry.resolve(domain: node.domain, opType: node.opType, opset: opsets[node.domain] ?? 1) else { continue }
-            let attributes = NodeAttributes(node: node, opset: opsets[node.domain] ?? 1, opsets: opsets, visibleNames: visible)
+            let attributes = NodeAttributes(node: node, opset: opsets[node.domain] ?? 1, opsets: opsets, visibleNames: visible, graph: graph)
             do {
                 built.append(Step(node: node, op: try factory(attributes)))
             } catch let error as OnnxError {

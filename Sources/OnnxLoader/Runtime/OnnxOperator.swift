@@ -15,10 +15,12 @@ struct NodeAttributes: Sendable {
     var opsets: [String: Int] = [:]
     /// Value names visible where the node sits (for subgraphs' outer references).
     var visibleNames: Set<String> = []
+    /// The graph the node belongs to (Gradient differentiates the nodes before it).
+    var graph: Graph? = nil
 
     /// Compiles the graph attribute `name`, which may read the values visible at this node.
     func compiledGraph(_ name: String) throws -> CompiledGraph {
-        guard let body = graph(name) else { throw error("graph attribute '\(name)' is required") }
+        guard let body = graphAttribute(name) else { throw error("graph attribute '\(name)' is required") }
         return try CompiledGraph(graph: body, opsets: opsets, outerNames: visibleNames.union(["__outer__"]))
     }
 
@@ -57,7 +59,7 @@ struct NodeAttributes: Sendable {
         return nil
     }
 
-    func graph(_ name: String) -> Graph? {
+    func graphAttribute(_ name: String) -> Graph? {
         if case let .graph(value)? = node.attributes[name] { return value }
         return nil
     }

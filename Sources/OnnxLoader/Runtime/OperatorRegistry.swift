@@ -42,6 +42,7 @@ struct OperatorRegistry: Sendable {
         registerControlFlow(&registry)
         registerSequences(&registry)
         registerStrings(&registry)
+        registerGradient(&registry)
         registerPooling(&registry)
         registerNormalization(&registry)
         registerReductions(&registry)
