@@ -21,6 +21,12 @@ func registerArithmetic(_ registry: inout OperatorRegistry) {
         let op: BinaryOp = attributes.int("fmod", default: 0) == 1 ? .fmod : .mod
         return ClosureOperator { inputs in [try Tensor.binary(op, inputs.required(0, "Mod"), inputs.required(1, "Mod"))] }
     }
+    registry.register("BitwiseNot", since: [18]) { _ in
+        ClosureOperator { inputs in
+            let x = try inputs.required(0, "BitwiseNot")
+            return [try Tensor.binary(.bitwiseXor, x, Tensor(scalar: Int64(-1)).cast(to: x.dtype))]
+        }
+    }
     registry.register("BitShift", since: [11]) { attributes in
         let op: BinaryOp = attributes.string("direction") == "LEFT" ? .shiftLeft : .shiftRight
         return ClosureOperator { inputs in [try Tensor.binary(op, inputs.required(0, "BitShift"), inputs.required(1, "BitShift"))] }

@@ -44,6 +44,80 @@ func registerComposite(_ registry: inout OperatorRegistry) {
             }]
         }
     }
+    registry.register("CumProd", since: [26]) { attributes in
+        let exclusive = attributes.int("exclusive", default: 0) == 1, reverse = attributes.int("reverse", default: 0) == 1
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "CumProd")
+            let axis = try Shape.normalizeAxis(Int(try inputs.required(1, "CumProd").scalarDouble("CumProd")), rank: x.rank, op: "CumProd")
+            return [try alongAxis(x, axis: axis) { row in
+                var running = 1.0
+                var result = [Double](repeating: 1, count: row.count)
+                for step in 0..<row.count {
+                    let i = reverse ? row.count - 1 - step : step
+                    if exclusive { result[i] = running; running *= row[i] } else { running *= row[i]; result[i] = running }
+                }
+                return result
+            }]
+        }
+    }
+    registry.register("EyeLike", since: [9, 22]) { attributes in
+        let k = attributes.int("k", default: 0), code = attributes.int("dtype")
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "EyeLike")
+            guard x.rank == 2 else { throw TensorError.invalidArgument(op: "EyeLike", reason: "needs a 2-D input, got \(x.shape)") }
+            let dtype = try code.map { c -> DType in
+                guard let d = OnnxDataType.dtype(c) else { throw TensorError.invalidArgument(op: "EyeLike", reason: "dtype \(OnnxDataType.name(c)) is not supported") }
+                return d
+            } ?? x.dtype
+            let (rows, cols) = (x.shape[0], x.shape[1])
+            let values = (0..<(rows * cols)).map { $0 % max(cols, 1) - $0 / max(cols, 1) == k ? 1.0 : 0 }
+            return [try Tensor(shape: x.shape, scalars: values).cast(to: dtype)]
+        }
+    }
+    registry.register("Compress", since: [9, 11]) { attributes in
+        let axis = attributes.int("axis")
+        return ClosureOperator { inputs in
+            var x = try inputs.required(0, "Compress")
+            let condition = try inputs.required(1, "Compress").cast(to: .bool).scalars(as: Bool.self)
+            var along = 0
+            if let axis { along = try Shape.normalizeAxis(axis, rank: x.rank, op: "Compress") } else { x = try x.reshaped([-1]) }
+            let keep = condition.prefix(x.shape[along]).enumerated().filter { $0.element }.map { Int64($0.offset) }
+            return [try x.gather(indices: Tensor(shape: [keep.count], scalars: keep), axis: along)]
+        }
+    }
+    registry.register("ScatterND", since: [11, 13, 16, 18]) { attributes in
+        let reduction = attributes.string("reduction", default: "none")
+        return ClosureOperator { inputs in
+            let data = try inputs.required(0, "ScatterND"), indices = try inputs.required(1, "ScatterND"), updates = try inputs.required(2, "ScatterND")
+            let depth = indices.shape.last ?? 0
+            guard depth <= data.rank else { throw TensorError.invalidArgument(op: "ScatterND", reason: "index depth \(depth) exceeds the data rank \(data.rank)") }
+            let sliceSize = Shape.product(data.shape[depth...]), strides = Shape.contiguousStrides(data.shape)
+            let raw = try indices.intValues("ScatterND"), lookups = raw.count / max(depth, 1)
+            var values = try data.cast(to: .float64).scalars(as: Double.self)
+            let news = try updates.cast(to: .float64).scalars(as: Double.self)
+            guard news.count == lookups * sliceSize else { throw TensorError.shapeMismatch(op: "ScatterND", shapes: [data.shape, indices.shape, updates.shape], reason: "updates must be indices.shape[:-1] + data.shape[depth:]") }
+            for l in 0..<lookups {
+                var base = 0
+                for d in 0..<depth {
+                    var index = raw[l * depth + d]
+                    if index < 0 { index += data.shape[d] }
+                    guard index >= 0, index < data.shape[d] else { throw TensorError.indexOutOfRange(op: "ScatterND", index: raw[l * depth + d], bound: data.shape[d]) }
+                    base += index * strides[d]
+                }
+                for i in 0..<sliceSize {
+                    let update = news[l * sliceSize + i]
+                    switch reduction {
+                    case "add": values[base + i] += update
+                    case "mul": values[base + i] *= update
+                    case "max": values[base + i] = max(values[base + i], update)
+                    case "min": values[base + i] = min(values[base + i], update)
+                    default: values[base + i] = update
+                    }
+                }
+            }
+            return [try Tensor(shape: data.shape, scalars: values).cast(to: data.dtype)]
+        }
+    }
     registry.register("Hardmax", since: [1, 11, 13]) { attributes in
         let legacy = attributes.opset < 13
         let axis = attributes.int("axis", default: legacy ? 1 : -1)

@@ -2,6 +2,14 @@ import TensorCore
 
 /// StringNormalizer: case folding and stop-word removal on a 1-D or [1, C] string tensor.
 func registerStrings(_ registry: inout OperatorRegistry) {
+    registry.register("StringConcat", since: [20]) { _ in
+        ClosureOperator { inputs in
+            let a = try inputs.required(0, "StringConcat"), b = try inputs.required(1, "StringConcat")
+            let shape = try Shape.broadcast([a.shape, b.shape], op: "StringConcat")
+            let left = try a.broadcast(to: shape).contiguous().stringScalars(), right = try b.broadcast(to: shape).contiguous().stringScalars()
+            return [try Tensor(shape: shape, strings: zip(left, right).map { $0 + $1 })]
+        }
+    }
     registry.register("StringNormalizer", since: [10]) { attributes in
         let action = attributes.string("case_change_action", default: "NONE")
         let caseSensitive = attributes.int("is_case_sensitive", default: 0) == 1
