@@ -118,6 +118,94 @@ func registerComposite(_ registry: inout OperatorRegistry) {
             return [try Tensor(shape: data.shape, scalars: values).cast(to: data.dtype)]
         }
     }
+    registry.register("CenterCropPad", since: [18]) { attributes in
+        let axesAttribute = attributes.ints("axes")
+        return ClosureOperator { inputs in
+            var x = try inputs.required(0, "CenterCropPad")
+            let shape = try inputs.required(1, "CenterCropPad").intValues("CenterCropPad")
+            let axes = try (axesAttribute ?? Array(0..<x.rank)).map { try Shape.normalizeAxis($0, rank: x.rank, op: "CenterCropPad") }
+            guard shape.count == axes.count else { throw TensorError.invalidArgument(op: "CenterCropPad", reason: "shape needs \(axes.count) values") }
+            var pads = [Int](repeating: 0, count: 2 * x.rank)
+            for (axis, size) in zip(axes, shape) {
+                let dim = x.shape[axis]
+                if size < dim {
+                    let start = (dim - size) / 2
+                    x = try x.sliced(axis: axis, start: start, end: start + size)
+                } else if size > dim {
+                    pads[axis] = (size - dim) / 2
+                    pads[axis + x.rank] = size - dim - (size - dim) / 2
+                }
+            }
+            return [try x.padded(pads)]
+        }
+    }
+    registry.register("ReverseSequence", since: [10, 28]) { attributes in
+        let batchAxis = attributes.int("batch_axis", default: 1), timeAxis = attributes.int("time_axis", default: 0)
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "ReverseSequence")
+            let lengths = try inputs.required(1, "ReverseSequence").intValues("ReverseSequence")
+            let batch = try Shape.normalizeAxis(batchAxis, rank: x.rank, op: "ReverseSequence"), time = try Shape.normalizeAxis(timeAxis, rank: x.rank, op: "ReverseSequence")
+            guard lengths.count == x.shape[batch] else { throw TensorError.invalidArgument(op: "ReverseSequence", reason: "sequence_lens needs \(x.shape[batch]) values") }
+            // For GatherElements along the time axis: reversed positions inside each sequence.
+            var positions = [Int64](repeating: 0, count: x.count)
+            var index = [Int](repeating: 0, count: x.rank)
+            var flat = 0
+            if x.count > 0 {
+                repeat {
+                    let t = index[time], length = min(max(lengths[index[batch]], 0), x.shape[time])
+                    positions[flat] = Int64(t < length ? length - 1 - t : t)
+                    flat += 1
+                } while Shape.advance(&index, in: x.shape)
+            }
+            return [try x.gatherElements(indices: Tensor(shape: x.shape, scalars: positions), axis: time)]
+        }
+    }
+    registry.register("SwiGLU", since: [28]) { attributes in
+        let alpha = Double(attributes.float("alpha", default: 1))
+        return ClosureOperator { inputs in
+            let a = try inputs.required(0, "SwiGLU"), b = try inputs.required(1, "SwiGLU")
+            guard a.shape == b.shape else { throw TensorError.shapeMismatch(op: "SwiGLU", shapes: [a.shape, b.shape], reason: "A and B must have one shape") }
+            let gate = try Tensor.binary(.mul, a, Tensor.binary(.mul, a, Tensor(scalar: alpha).cast(to: a.dtype)).unary(.sigmoid))
+            return [try Tensor.binary(.mul, gate, b)]
+        }
+    }
+    registry.register("Unique", since: [11, 28]) { attributes in
+        let axisAttribute = attributes.int("axis"), sorted = attributes.int("sorted", default: 1) == 1
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "Unique")
+            let flat = axisAttribute == nil
+            let source = flat ? try x.reshaped([-1]) : x
+            let axis = flat ? 0 : try Shape.normalizeAxis(axisAttribute ?? 0, rank: x.rank, op: "Unique")
+            // Each slice along the axis as a key, compared lexicographically by value.
+            let moved = try source.permuted([axis] + (0..<source.rank).filter { $0 != axis }).contiguous()
+            let count = source.shape[axis], width = count == 0 ? 0 : moved.count / count
+            let values = try moved.cast(to: .float64).scalars(as: Double.self)
+            let slices = (0..<count).map { Array(values[($0 * width)..<(($0 + 1) * width)]) }
+            var firstIndex: [Int] = [], inverse = [Int](repeating: 0, count: count)
+            var counts: [Int] = []
+            for i in 0..<count {
+                if let existing = firstIndex.firstIndex(where: { slices[$0] == slices[i] }) {
+                    inverse[i] = existing
+                    counts[existing] += 1
+                } else {
+                    inverse[i] = firstIndex.count
+                    firstIndex.append(i)
+                    counts.append(1)
+                }
+            }
+            var order = Array(firstIndex.indices)
+            if sorted {
+                order.sort { a, b in slices[firstIndex[a]].lexicographicallyPrecedes(slices[firstIndex[b]]) }
+            }
+            var rank = [Int](repeating: 0, count: order.count)
+            for (position, entry) in order.enumerated() { rank[entry] = position }
+            let picks = order.map { Int64(firstIndex[$0]) }
+            let y = try source.gather(indices: Tensor(shape: [picks.count], scalars: picks), axis: axis)
+            return [y, try Tensor(shape: [picks.count], scalars: picks),
+                    try Tensor(shape: [count], scalars: inverse.map { Int64(rank[$0]) }),
+                    try Tensor(shape: [order.count], scalars: order.map { Int64(counts[$0]) })]
+        }
+    }
     registry.register("Hardmax", since: [1, 11, 13]) { attributes in
         let legacy = attributes.opset < 13
         let axis = attributes.int("axis", default: legacy ? 1 : -1)

@@ -17,6 +17,10 @@ func registerReductions(_ registry: inout OperatorRegistry) {
             return ClosureOperator { inputs in
                 let x = try inputs.required(0, name)
                 let axes = fromInput ? try inputs.optional(1)?.intValues(name) : attributeAxes
+                if x.dtype == .bool && (op == .max || op == .min) {
+                    // Max of bools is any, min is all.
+                    return [try x.cast(to: .uint8).reduce(op, axes: axes, keepDims: keepDims, noopWithEmptyAxes: noop).cast(to: .bool)]
+                }
                 return [try x.reduce(op, axes: axes, keepDims: keepDims, noopWithEmptyAxes: noop)]
             }
         }

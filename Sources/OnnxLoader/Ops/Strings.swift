@@ -1,7 +1,47 @@
+import Foundation
 import TensorCore
+
+/// Carries a value the compiler cannot prove Sendable (a compiled Regex, only read after creation).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
 
 /// StringNormalizer: case folding and stop-word removal on a 1-D or [1, C] string tensor.
 func registerStrings(_ registry: inout OperatorRegistry) {
+    registry.register("StringSplit", since: [20]) { attributes in
+        let delimiter = attributes.string("delimiter") ?? "", limit = attributes.int("maxsplit")
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "StringSplit")
+            let parts = try x.stringScalars().map { text -> [String] in
+                if delimiter.isEmpty {
+                    // Runs of whitespace separate; leading and trailing whitespace is dropped.
+                    let pieces = text.split(maxSplits: limit ?? Int.max, omittingEmptySubsequences: true, whereSeparator: { $0.isWhitespace }).map(String.init)
+                    guard let limit, pieces.count > limit, let last = pieces.last else { return pieces }
+                    return Array(pieces.dropLast()) + [last.trimmingCharacters(in: .whitespaces)]
+                }
+                var pieces = text.components(separatedBy: delimiter)
+                if let limit, pieces.count > limit + 1 {
+                    pieces = Array(pieces.prefix(limit)) + [pieces.dropFirst(limit).joined(separator: delimiter)]
+                }
+                return pieces
+            }
+            let width = parts.map(\.count).max() ?? 0
+            let padded = parts.flatMap { $0 + Array(repeating: "", count: width - $0.count) }
+            return [try Tensor(shape: x.shape + [width], strings: padded), try Tensor(shape: x.shape, scalars: parts.map { Int64($0.count) })]
+        }
+    }
+    registry.register("RegexFullMatch", since: [20]) { attributes in
+        let pattern = attributes.string("pattern") ?? ""
+        let regex: Regex<AnyRegexOutput>
+        // RE2 semantics: ASCII classes and simple word boundaries.
+        do { regex = try Regex(pattern).wordBoundaryKind(.simple).asciiOnlyWordCharacters().asciiOnlyDigits().asciiOnlyWhitespace() } catch { throw attributes.error("pattern '\(pattern)' is not a valid regular expression: \(error)") }
+        let shared = UncheckedSendable(regex)
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "RegexFullMatch")
+            return [try Tensor(shape: x.shape, scalars: x.stringScalars().map { (try? shared.value.wholeMatch(in: $0)) != nil })]
+        }
+    }
     registry.register("StringConcat", since: [20]) { _ in
         ClosureOperator { inputs in
             let a = try inputs.required(0, "StringConcat"), b = try inputs.required(1, "StringConcat")
