@@ -19,6 +19,15 @@ public enum OnnxDataType {
         case 12: return .uint32
         case 13: return .uint64
         case 16: return .bfloat16
+        case 17: return .float8e4m3fn
+        case 18: return .float8e4m3fnuz
+        case 19: return .float8e5m2
+        case 20: return .float8e5m2fnuz
+        case 21: return .uint4
+        case 22: return .int4
+        case 23: return .float4e2m1
+        case 25: return .uint2
+        case 26: return .int2
         default: return nil
         }
     }
@@ -40,13 +49,21 @@ public enum OnnxDataType {
         case .uint32: return 12
         case .uint64: return 13
         case .bfloat16: return 16
+        case .float8e4m3fn: return 17
+        case .float8e4m3fnuz: return 18
+        case .float8e5m2: return 19
+        case .float8e5m2fnuz: return 20
+        case .uint4: return 21
+        case .int4: return 22
+        case .float4e2m1: return 23
+        case .uint2: return 25
+        case .int2: return 26
         }
     }
 
     /// A readable name for an element type code.
     public static func name(_ code: Int) -> String {
-        let names = [0: "undefined", 14: "complex64", 15: "complex128", 17: "float8e4m3fn", 18: "float8e4m3fnuz",
-                     19: "float8e5m2", 20: "float8e5m2fnuz", 21: "uint4", 22: "int4", 23: "float4e2m1", 24: "float8e8m0"]
+        let names = [0: "undefined", 14: "complex64", 15: "complex128", 24: "float8e8m0"]
         return dtype(code)?.rawValue ?? names[code] ?? "type \(code)"
     }
 }
@@ -105,6 +122,30 @@ extension OnnxDecoder {
             if dtype == .string {
                 guard strings.count == count else { throw mismatch(strings.count) }
                 return (name, try Tensor(shape: shape, strings: strings.map { String(decoding: $0, as: UTF8.self) }))
+            }
+            if let bits = dtype.packedBits {
+                // Sub-byte values travel packed, lowest bits first, in raw_data or one byte per int32_data entry.
+                let packed: [UInt8]
+                if let raw {
+                    packed = Array(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(start: file.bytes, count: file.byteCount)[raw]))
+                } else {
+                    packed = int32s.map { UInt8(truncatingIfNeeded: $0) }
+                }
+                let perByte = 8 / bits
+                guard packed.count == (count + perByte - 1) / perByte else { throw mismatch(packed.count * perByte) }
+                let mask = UInt8((1 << bits) - 1)
+                let values = (0..<count).map { (packed[$0 / perByte] >> UInt8(($0 % perByte) * bits)) & mask }
+                let unpacked = dtype == .int4 || dtype == .int2
+                    ? values.map { UInt8(truncatingIfNeeded: Int8(bitPattern: $0 << UInt8(8 - bits)) >> Int8(8 - bits)) } : values
+                return (name, try Tensor(shape: shape, scalars: unpacked).reinterpretedForLoader(as: dtype))
+            }
+            if dtype.isNarrow {
+                let codes = try raw.map { range throws(OnnxError) -> [UInt8] in
+                    guard range.count == count else { throw mismatch(range.count) }
+                    return Array(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(start: file.bytes, count: file.byteCount)[range]))
+                } ?? int32s.map { UInt8(truncatingIfNeeded: $0) }
+                guard codes.count == count else { throw mismatch(codes.count) }
+                return (name, try Tensor(shape: shape, scalars: codes).reinterpretedForLoader(as: dtype))
             }
             if let raw {
                 guard raw.count == count * dtype.byteSize else { throw mismatch(raw.count / max(dtype.byteSize, 1)) }

@@ -42,7 +42,14 @@ public enum TensorFile {
         } else {
             let dense = tensor.contiguous()
             let byteCount = dense.count * tensor.dtype.byteSize
-            let bytes = dense.baseAddress.map { Array(UnsafeRawBufferPointer(start: $0, count: byteCount)) } ?? []
+            var bytes = dense.baseAddress.map { Array(UnsafeRawBufferPointer(start: $0, count: byteCount)) } ?? []
+            if let bits = tensor.dtype.packedBits {
+                // Pack sub-byte values, lowest bits first.
+                let perByte = 8 / bits, mask = UInt8((1 << bits) - 1)
+                var packed = [UInt8](repeating: 0, count: (bytes.count + perByte - 1) / perByte)
+                for (i, value) in bytes.enumerated() { packed[i / perByte] |= (value & mask) << UInt8((i % perByte) * bits) }
+                bytes = packed
+            }
             out.writeBytesField(9, bytes)
         }
         return out.bytes

@@ -7,7 +7,6 @@ func registerQuantization(_ registry: inout OperatorRegistry) {
         let axis = attributes.int("axis", default: 1), block = attributes.int("block_size", default: 0)
         let saturate = attributes.int("saturate", default: 1) == 1
         let outputCode = attributes.int("output_dtype", default: 0)
-        _ = saturate
         return ClosureOperator { inputs in
             let x = try inputs.required(0, "QuantizeLinear")
             let zeroPoint = inputs.optional(2)
@@ -16,12 +15,14 @@ func registerQuantization(_ registry: inout OperatorRegistry) {
                 guard let dtype = OnnxDataType.dtype(outputCode) else { throw TensorError.invalidArgument(op: "QuantizeLinear", reason: "output type \(OnnxDataType.name(outputCode)) is not supported") }
                 target = dtype
             } else { target = .uint8 }
-            guard target.isInteger else { throw TensorError.unsupportedDType(op: "QuantizeLinear", dtype: target) }
             let scale = try quantizationParameter(try inputs.required(1, "QuantizeLinear"), like: x, axis: axis, block: block)
             let zero = try zeroPoint.map { try quantizationParameter($0, like: x, axis: axis, block: block) }
-            var y = try Tensor.binary(.div, x.cast(to: .float64), scale.cast(to: .float64)).unary(.round)
+            let floatTarget = target.isNarrow && ![DType.int4, .uint4, .int2, .uint2].contains(target)
+            // Float targets round on their own grid; integer targets round to integers first.
+            var y = try Tensor.binary(.div, x.cast(to: .float64), scale.cast(to: .float64))
+            if !floatTarget { y = try y.unary(.round) }
             if let zero { y = try Tensor.binary(.add, y, zero.cast(to: .float64)) }
-            return [try saturated(y, to: target)]
+            return [floatTarget ? try y.cast(to: target, saturate: saturate) : try saturated(y, to: target)]
         }
     }
     registry.register("DequantizeLinear", since: [10, 13, 19, 21, 23, 24]) { attributes in
@@ -124,6 +125,10 @@ private func saturated(_ values: Tensor, to dtype: DType) throws -> Tensor {
     case .uint16: (low, high) = (0, 65535)
     case .int32: (low, high) = (-2147483648, 2147483647)
     case .uint32: (low, high) = (0, 4294967295)
+    case .int4: (low, high) = (-8, 7)
+    case .uint4: (low, high) = (0, 15)
+    case .int2: (low, high) = (-2, 1)
+    case .uint2: (low, high) = (0, 3)
     default: throw TensorError.unsupportedDType(op: "quantize", dtype: dtype)
     }
     let clipped = try Tensor.binary(.min, Tensor.binary(.max, values, Tensor(scalar: low)), Tensor(scalar: high))

@@ -106,13 +106,15 @@ func registerShapeOps(_ registry: inout OperatorRegistry) {
             return [try scalar.broadcast(to: shape).contiguous()]
         }
     }
-    registry.register("Cast", since: [1, 6, 9, 13, 19, 21]) { attributes in
+    registry.register("Cast", since: [1, 6, 9, 13, 19, 21, 23, 24, 25]) { attributes in
         let code = attributes.int("to", default: 0)
         guard let target = OnnxDataType.dtype(code) else { throw attributes.error("cast to \(OnnxDataType.name(code)) is not supported") }
-        return ClosureOperator { inputs in [try inputs.required(0, "Cast").cast(to: target)] }
+        let saturate = attributes.int("saturate", default: 1) == 1
+        return ClosureOperator { inputs in [try inputs.required(0, "Cast").cast(to: target, saturate: saturate)] }
     }
-    registry.register("CastLike", since: [15, 19, 21]) { _ in
-        ClosureOperator { inputs in [try inputs.required(0, "CastLike").cast(to: inputs.required(1, "CastLike").dtype)] }
+    registry.register("CastLike", since: [15, 19, 21, 23, 24, 25]) { attributes in
+        let saturate = attributes.int("saturate", default: 1) == 1
+        return ClosureOperator { inputs in [try inputs.required(0, "CastLike").cast(to: inputs.required(1, "CastLike").dtype, saturate: saturate)] }
     }
     registry.register("Range", since: [11]) { _ in
         ClosureOperator { inputs in

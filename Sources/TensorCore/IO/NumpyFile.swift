@@ -70,7 +70,7 @@ public enum NumpyFile {
         case .int64: descr = "<i8"
         case .uint64: descr = "<u8"
         case .bool: descr = "|b1"
-        case .bfloat16, .string: throw .unsupportedDType(op: "npy", dtype: tensor.dtype)
+        default: throw .unsupportedDType(op: "npy", dtype: tensor.dtype)
         }
         let shapeText = tensor.shape.isEmpty ? "()" : tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"

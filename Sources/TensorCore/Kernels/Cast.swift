@@ -7,9 +7,15 @@
 /// is 0 or 1. Strings parse (`"1.5"`, `"-3"`, `"inf"`, `"NaN"`, `"true"`) or print; a string
 /// that is not a number of the target type is an ``TensorError/invalidCast(from:to:reason:)``.
 extension Tensor {
-    /// This tensor's elements converted to `target`.
-    public func cast(to target: DType) throws(TensorError) -> Tensor {
+    /// This tensor's elements converted to `target`. `saturate` applies to 8-bit float targets:
+    /// out-of-range values clamp to the largest finite value instead of becoming infinity or NaN.
+    public func cast(to target: DType, saturate: Bool = true) throws(TensorError) -> Tensor {
         if target == dtype { return self }
+        if dtype.isNarrow || target.isNarrow {
+            if dtype == .string { return try cast(to: .float64).castNarrow(to: target, saturate: saturate) }
+            if target == .string { return try castNarrow(to: .float64, saturate: saturate).cast(to: .string) }
+            return try castNarrow(to: target, saturate: saturate)
+        }
         if dtype == .string { return try castFromStrings(to: target) }
         if target == .string { return try castToStrings() }
         switch dtype {
@@ -26,7 +32,7 @@ extension Tensor {
         case .int64: return try castElements(Int64.self, to: target)
         case .uint64: return try castElements(UInt64.self, to: target)
         case .bool: return try castElements(Bool.self, to: target)
-        case .string: throw .invalidCast(from: dtype, to: target, reason: "unreachable")
+        default: throw .invalidCast(from: dtype, to: target, reason: "handled by the string and narrow paths")
         }
     }
 
@@ -46,6 +52,7 @@ extension Tensor {
         case .uint64: return try castLoop(S.self, UInt64.self)
         case .bool: return try castLoop(S.self, Bool.self)
         case .string: return try castToStrings()
+        default: throw .invalidCast(from: dtype, to: target, reason: "handled by the narrow path")
         }
     }
 
@@ -72,6 +79,7 @@ extension Tensor {
         case .int64: values = try scalars(as: Int64.self).map(String.init)
         case .uint64: values = try scalars(as: UInt64.self).map(String.init)
         case .string: return self
+        default: throw .invalidCast(from: dtype, to: .string, reason: "handled by the narrow path")
         }
         return try Tensor(shape: shape, strings: values)
     }
@@ -117,6 +125,7 @@ extension Tensor {
                 }
             }
         case .string: return self
+        default: throw .invalidCast(from: .string, to: target, reason: "handled by the narrow path")
         }
     }
 
@@ -257,6 +266,9 @@ enum ElementCodec {
         case .uint64: return Double(pointer.load(as: UInt64.self))
         case .bool: return pointer.load(as: Bool.self) ? 1 : 0
         case .string: return .nan
+        case .int4, .int2: return Double(pointer.load(as: Int8.self))
+        case .uint4, .uint2: return Double(pointer.load(as: UInt8.self))
+        default: return NarrowFormat.decode(pointer.load(as: UInt8.self), dtype)
         }
     }
 }

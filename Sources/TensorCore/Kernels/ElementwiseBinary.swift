@@ -50,7 +50,7 @@ extension Tensor {
         case .uint16: return try binaryInteger(UInt16.self, op, lhs, rhs)
         case .uint32: return try binaryInteger(UInt32.self, op, lhs, rhs)
         case .uint64: return try binaryInteger(UInt64.self, op, lhs, rhs)
-        case .bool, .string: throw .unsupportedDType(op: name, dtype: lhs.dtype)
+        default: throw .unsupportedDType(op: name, dtype: lhs.dtype)
         }
     }
 
@@ -78,6 +78,10 @@ extension Tensor {
             let left = try lhs.broadcast(to: shape).contiguous().stringScalars()
             let right = try rhs.broadcast(to: shape).contiguous().stringScalars()
             return try Tensor(shape: shape, scalars: zip(left, right).map { $0 == $1 })
+        default:
+            // Narrow formats: compare bit patterns for equality only.
+            guard op == .equal else { throw .unsupportedDType(op: name, dtype: lhs.dtype) }
+            return try compareTyped(UInt8.self, op, lhs.reinterpreted(as: .uint8), rhs.reinterpreted(as: .uint8))
         }
     }
 

@@ -41,7 +41,7 @@ extension Tensor {
         case .bool:
             guard op == .not else { throw .unsupportedDType(op: name, dtype: dtype) }
             return try mapRows(Bool.self, to: Bool.self, op: name) { i, s, o, n in Tensor.scalarMap(i, s, o, n) { !$0 } }
-        case .string:
+        default:
             throw .unsupportedDType(op: name, dtype: dtype)
         }
     }

@@ -37,7 +37,7 @@ extension Tensor {
         case .uint32: result = try integerBatched(aFull, bFull, batch, m, n, k, UInt32.self)
         case .int64: result = try integerBatched(aFull, bFull, batch, m, n, k, Int64.self)
         case .uint64: result = try integerBatched(aFull, bFull, batch, m, n, k, UInt64.self)
-        case .bool, .string: throw .unsupportedDType(op: op, dtype: lhs.dtype)
+        default: throw .unsupportedDType(op: op, dtype: lhs.dtype)
         }
         if lhs.rank == 1 { outShape.remove(at: outShape.count - 2) }
         if rhs.rank == 1 { outShape.removeLast() }

@@ -39,7 +39,7 @@ extension Tensor {
         case .uint32: return try Tensor.reduceIntegerRows(rows, length, outShape, UInt32.self, op)
         case .int64: return try Tensor.reduceIntegerRows(rows, length, outShape, Int64.self, op)
         case .uint64: return try Tensor.reduceIntegerRows(rows, length, outShape, UInt64.self, op)
-        case .bool, .string: throw .unsupportedDType(op: name, dtype: dtype)
+        default: throw .unsupportedDType(op: name, dtype: dtype)
         }
     }
 

@@ -34,6 +34,9 @@ extension Tensor {
         case .bool:
             guard reduction == .none else { throw .unsupportedDType(op: "\(op) (\(reduction.rawValue))", dtype: dtype) }
             return try cast(to: .uint8).scatterTyped(UInt8.self, targets, updates.cast(to: .uint8), .none, op).cast(to: .bool)
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float4e2m1, .int4, .uint4, .int2, .uint2:
+            guard reduction == .none else { throw .unsupportedDType(op: "\(op) (\(reduction.rawValue))", dtype: dtype) }
+            return try reinterpreted(as: .uint8).scatterTyped(UInt8.self, targets, updates.reinterpreted(as: .uint8), .none, op).reinterpreted(as: dtype)
         case .string:
             guard reduction == .none else { throw .unsupportedDType(op: "\(op) (\(reduction.rawValue))", dtype: dtype) }
             var values = try contiguous().stringScalars()
