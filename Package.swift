@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "OnnxLoader", targets: ["OnnxLoader"]),
+        .library(name: "Classification", targets: ["Classification"]),
         .executable(name: "infer-cli", targets: ["infer-cli"]),
         .executable(name: "kernel-bench", targets: ["KernelBench"]),
     ],
@@ -28,11 +29,15 @@ let package = Package(
             swiftSettings: kernelFlags
         ),
         .target(name: "OnnxLoader", dependencies: ["TensorCore"]),
+        // PNG (libpng) and JPEG (libjpeg-turbo) decoding, with libjpeg's errors turned into messages.
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
+        .target(name: "Classification", dependencies: ["OnnxLoader", "TensorCore", "CImageCodecs"]),
         .executableTarget(
             name: "infer-cli",
             dependencies: [
                 "TensorCore",
                 "OnnxLoader",
+                "Classification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -15,14 +15,6 @@ extension PlannedCommand {
     }
 }
 
-struct Classify: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "classify",
-        abstract: "Classify images or tensors with an ONNX image classifier (top-k labels).",
-        discussion: "Example: infer-cli classify --model resnet18.onnx photo.jpg --top-k 5")
-    static let trackedIn = "issue 3: ONNX loading, execution and classify"
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-}
 
 struct Generate: PlannedCommand {
     static let configuration = CommandConfiguration(
@@ -58,14 +50,5 @@ struct Detokenize: PlannedCommand {
         abstract: "Turn token ids back into text.",
         discussion: "Example: echo '15496 995' | infer-cli detokenize --tokenizer tokenizer.json")
     static let trackedIn = "issue 4: tokenizers"
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-}
-
-struct Bench: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Measure model load time, latency and memory (ONNX), or prefill/decode speed (GGUF).",
-        discussion: "Example: infer-cli bench --model resnet18.onnx --runs 30 --json. Kernel figures: swift run -c release kernel-bench")
-    static let trackedIn = "issues 3 (ONNX) and 5 (GGUF); kernel figures come from the kernel-bench product"
     @Argument(parsing: .allUnrecognized) var arguments: [String] = []
 }

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import OnnxLoader
+import TensorCore
+
+/// `infer-cli bench`: load time, latency percentiles and peak memory of an ONNX model.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure an ONNX model's load time, latency (median, p90, min) and peak RSS.",
+        discussion: """
+        Feeds the test_data_set_0/input_K.pb files beside the model when present, else random inputs of the
+        declared shapes (symbolic dims from --dim, else 1). Kernel figures: swift run -c release kernel-bench.
+        Example: infer-cli bench --model resnet18.onnx --threads 1 --runs 30 --json
+        """)
+
+    @Option(help: "The ONNX model file.") var model: String
+    @Option(help: "Timed runs.") var runs = 30
+    @Option(help: "Untimed runs first.") var warmup = 5
+    @Option(name: .customLong("dim"), help: "A symbolic dimension's value: NAME=VALUE (repeatable).") var dims: [String] = []
+    @Flag(help: "One JSON object on stdout: load_ms, median_ms, p90_ms, min_ms, peak_rss_mb.") var json = false
+    @OptionGroup var threadOptions: ThreadOptions
+
+    func run() throws {
+        try threadOptions.apply()
+        guard runs > 0, warmup >= 0 else { throw CommandError("--runs must be positive and --warmup non-negative") }
+        if model.lowercased().hasSuffix(".gguf") {
+            throw CommandError("bench of GGUF models is not implemented yet (issue 5: GGUF and text generation)")
+        }
+        var bindings: [String: Int] = [:]
+        for entry in dims {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = Int(parts[1]), value >= 0 else { throw CommandError("--dim expects NAME=VALUE, got '\(entry)'") }
+            bindings[String(parts[0])] = value
+        }
+        let progress = isatty(STDERR_FILENO) == 1
+        if progress { StandardError.write("loading \(model)...\n") }
+        let start = Date()
+        let session: InferenceSession
+        do { session = try InferenceSession(path: model) } catch { throw CommandError("\(model): \(error)") }
+        let loadMilliseconds = Date().timeIntervalSince(start) * 1000
+        let inputs = try Self.inputs(for: session, model: model, bindings: bindings)
+        var times: [Double] = []
+        for iteration in 0..<(warmup + runs) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            do { _ = try session.run(inputs) } catch { throw CommandError("\(model): \(error)") }
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+            if iteration >= warmup { times.append(elapsed) }
+            if progress { StandardError.write("\r\(iteration + 1)/\(warmup + runs)") }
+        }
+        if progress { StandardError.write("\n") }
+        times.sort()
+        let median = times[times.count / 2], p90 = times[min(times.count - 1, Int((Double(times.count) * 0.9).rounded(.up)) - 1)]
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        let peak = Double(usage.ru_maxrss) / 1024
+        if json {
+            let object: [String: Double] = ["load_ms": loadMilliseconds, "median_ms": median, "p90_ms": p90, "min_ms": times[0], "peak_rss_mb": peak]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print(String(format: "load %.1f ms, median %.2f ms, p90 %.2f ms, min %.2f ms, peak RSS %.1f MB (%d runs, %d threads)",
+                         loadMilliseconds, median, p90, times[0], peak, runs, ComputePool.threadCount))
+        }
+    }
+
+    /// The test_data_set_0 inputs beside the model, else seeded random inputs of the declared shapes.
+    static func inputs(for session: InferenceSession, model: String, bindings: [String: Int]) throws -> [Tensor] {
+        let folder = (model as NSString).deletingLastPathComponent + "/test_data_set_0"
+        let files = session.inputs.indices.map { "\(folder)/input_\($0).pb" }
+        if files.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) {
+            return try files.map { try TensorFile.read(path: $0).tensor }
+        }
+        var generator = SystemRandomNumberGenerator()
+        return try session.inputs.map { info in
+            guard case let .tensor(code, shape)? = info.type, let dtype = OnnxDataType.dtype(code) else {
+                throw CommandError("input '\(info.name)' is not a tensor of a supported type")
+            }
+            let dims = (shape ?? []).map { dim -> Int in
+                switch dim {
+                case let .value(v): return v
+                case let .symbol(name): return bindings[name] ?? 1
+                case .unknown: return 1
+                }
+            }
+            // Floats uniform in [-1, 1]; integers (ids, masks) small non-negative values.
+            let values = (0..<dims.reduce(1, *)).map { _ in
+                dtype.isFloatingPoint ? Double.random(in: -1...1, using: &generator) : Double(Int.random(in: 0...9, using: &generator))
+            }
+            return try Tensor(shape: dims, scalars: values).cast(to: dtype)
+        }
+    }
+}
