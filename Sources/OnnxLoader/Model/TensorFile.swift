@@ -42,7 +42,7 @@ public enum TensorFile {
         } else {
             let dense = tensor.contiguous()
             let byteCount = dense.count * tensor.dtype.byteSize
-            var bytes = dense.baseAddress.map { Array(UnsafeRawBufferPointer(start: $0, count: byteCount)) } ?? []
+            var bytes = withExtendedLifetime(dense) { dense.baseAddress.map { Array(UnsafeRawBufferPointer(start: $0, count: byteCount)) } ?? [] }
             if let bits = tensor.dtype.packedBits {
                 // Pack sub-byte values, lowest bits first.
                 let perByte = 8 / bits, mask = UInt8((1 << bits) - 1)

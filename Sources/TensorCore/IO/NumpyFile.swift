@@ -79,8 +79,10 @@ public enum NumpyFile {
         var out: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
         out += Array(header.utf8)
         let dense = tensor.contiguous()
-        if let base = dense.baseAddress {
-            out += Array(UnsafeRawBufferPointer(start: base, count: dense.count * tensor.dtype.byteSize))
+        withExtendedLifetime(dense) {
+            if let base = dense.baseAddress {
+                out += Array(UnsafeRawBufferPointer(start: base, count: dense.count * tensor.dtype.byteSize))
+            }
         }
         return out
     }

@@ -5,6 +5,7 @@ extension Tensor {
     func remapped(axisMaps maps: [[Int]], fill: Tensor?, op: String) throws(TensorError) -> Tensor {
         let outShape = maps.map(\.count)
         let dense = contiguous()
+        defer { withExtendedLifetime(dense) {} }
         let sourceStrides = Shape.contiguousStrides(shape)
         let total = try Shape.elementCount(outShape, op: op)
         if dtype == .string || rank == 0 {
@@ -27,6 +28,7 @@ extension Tensor {
         let size = dtype.byteSize
         let source = dense.baseAddress
         let fillValue = fill?.contiguous()
+        defer { withExtendedLifetime(fillValue) {} }
         var zero: UInt64 = 0
         withUnsafeBytes(of: &zero) { zeroBytes in
             guard let fillBytes = fillValue?.baseAddress ?? zeroBytes.baseAddress else { return }

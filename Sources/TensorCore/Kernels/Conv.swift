@@ -89,6 +89,8 @@ extension Tensor {
                     padTop: geometry.pads[0], padLeft: geometry.pads[1])
         let output = try Tensor(zeros: [n, m] + outSpatial, dtype: .float32)
         let x = input.contiguous(), w = weight.contiguous()
+        // Keep any copies alive while their raw pointers are in use.
+        defer { withExtendedLifetime((x, w)) {} }
         let biasValues = try bias.map { b throws(TensorError) in try b.contiguousFloats(op: op) }
         guard output.count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
               let px = x.baseAddress?.assumingMemoryBound(to: Float.self),
@@ -123,6 +125,8 @@ extension Tensor {
         guard kSize <= Int(Int32.max), spatial <= Int(Int32.max) else { throw .tooLarge(op: "conv", shape: input.shape) }
         let output = try Tensor(zeros: [n, m] + outSpatial, dtype: .float32)
         let x = input.contiguous(), w = weight.contiguous()
+        // Keep any copies alive while their raw pointers are in use.
+        defer { withExtendedLifetime((x, w)) {} }
         let biasValues = try bias.map { b throws(TensorError) in try b.contiguousFloats(op: "conv") }
         guard output.count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
               let px = x.baseAddress?.assumingMemoryBound(to: Float.self), let pw = w.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
@@ -159,8 +163,10 @@ extension Tensor {
     func contiguousFloats(op: String) throws(TensorError) -> [Float] {
         guard dtype == .float32 else { throw .dtypeMismatch(op: op, dtypes: [dtype, .float32]) }
         let dense = contiguous()
-        guard let base = dense.baseAddress else { return [] }
-        return Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: dense.count))
+        return withExtendedLifetime(dense) {
+            guard let base = dense.baseAddress else { return [] }
+            return Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: dense.count))
+        }
     }
 
     /// One 2-D window geometry with its sizes resolved.
@@ -218,23 +224,24 @@ extension Tensor {
         }
         _ = ComputePool.threadCount
         let pointwise = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.padTop == 0 && p.padLeft == 0 && p.oh == p.h && p.ow == p.w
-        var columns = pointwise ? [] : [Float](repeating: 0, count: kSize * spatial)
+        // im2col writes every element (zeros for padding), so the scratch starts uninitialised;
+        // the block pool hands the same buffer back on the next call of this shape.
+        let scratch = pointwise ? nil : try Tensor(uninitialized: [kSize * spatial], dtype: .float32, op: "conv")
+        let cols = scratch?.mutableBaseAddress?.assumingMemoryBound(to: Float.self)
+        defer { withExtendedLifetime(scratch) {} }
         for batch in 0..<n {
             for group in 0..<groups {
                 let source = input + (batch * c + group * cg) * p.h * p.w
                 let target = output + (batch * m + group * mg) * spatial
                 let kernel = weight + group * mg * kSize
-                if pointwise {
+                guard !pointwise, let cols else {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(spatial), Int32(kSize), 1,
                                 kernel, Int32(kSize), source, Int32(spatial), 0, target, Int32(spatial))
                     continue
                 }
-                columns.withUnsafeMutableBufferPointer { buffer in
-                    guard let cols = buffer.baseAddress else { return }
-                    im2col(source, cols, channels: cg, p)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(spatial), Int32(kSize), 1,
-                                kernel, Int32(kSize), cols, Int32(spatial), 0, target, Int32(spatial))
-                }
+                im2col(source, cols, channels: cg, p)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(spatial), Int32(kSize), 1,
+                            kernel, Int32(kSize), cols, Int32(spatial), 0, target, Int32(spatial))
             }
         }
     }

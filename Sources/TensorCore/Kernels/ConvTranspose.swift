@@ -29,6 +29,7 @@ extension Tensor {
         guard mg * kernelSize <= Int(Int32.max), inSpatial <= Int(Int32.max), cg <= Int(Int32.max) else { throw .tooLarge(op: op, shape: input.shape) }
         let output = try Tensor(zeros: [n, m] + outputShape, dtype: .float32)
         let x = input.contiguous(), w = weight.contiguous()
+        defer { withExtendedLifetime((x, w)) {} }
         let biasValues = try bias.map { b throws(TensorError) in try b.contiguousFloats(op: op) }
         guard let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self), output.count > 0 else { return output }
         guard let px = x.baseAddress?.assumingMemoryBound(to: Float.self), let pw = w.baseAddress?.assumingMemoryBound(to: Float.self) else {

@@ -10,6 +10,7 @@ extension Tensor {
         let outer = Shape.product(shape[..<axis]), inner = Shape.product(shape[(axis + 1)...])
         let outShape = Array(shape[..<axis]) + indices.shape + Array(shape[(axis + 1)...])
         let dense = contiguous()
+        defer { withExtendedLifetime(dense) {} }
         if dtype == .string {
             var sources: [Int] = []
             sources.reserveCapacity(outer * positions.count * inner)

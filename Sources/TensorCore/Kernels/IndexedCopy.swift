@@ -5,6 +5,7 @@ extension Tensor {
     /// or `fill` where `sources[i]` is negative.
     func gatheringFlat(_ sources: [Int], shape: [Int], fill: Tensor? = nil, op: String) throws(TensorError) -> Tensor {
         let dense = contiguous()
+        defer { withExtendedLifetime(dense) {} }
         if dtype == .string {
             let strings = Array(dense.stringSlice())
             let filler: String = fill.flatMap { try? $0.stringScalars().first } ?? ""
@@ -14,7 +15,9 @@ extension Tensor {
         guard let target = output.mutableBaseAddress else { return output }
         let size = dtype.byteSize
         let source = dense.baseAddress
-        let fillBytes = fill?.contiguous().baseAddress
+        let fillTensor = fill?.contiguous()
+        defer { withExtendedLifetime(fillTensor) {} }
+        let fillBytes = fillTensor?.baseAddress
         var zero: UInt64 = 0
         withUnsafeMutableBytes(of: &zero) { zeroBytes in
             guard let zeroBase = zeroBytes.baseAddress else { return }
@@ -51,7 +54,9 @@ extension Tensor {
     func typedScalars<T: TensorElement>(_ type: T.Type, _ op: String) throws(TensorError) -> [T] {
         try checkElement(type, op: op)
         let dense = contiguous()
-        guard let base = dense.baseAddress else { return [] }
-        return Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: dense.count))
+        return withExtendedLifetime(dense) {
+            guard let base = dense.baseAddress else { return [] }
+            return Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: dense.count))
+        }
     }
 }

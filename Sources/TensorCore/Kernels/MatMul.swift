@@ -91,6 +91,7 @@ extension Tensor {
         _ = ComputePool.threadCount  // make sure OpenBLAS has been given the pool's size
         var left = BlasOperand(a, rows: m, cols: k)
         let right = BlasOperand(b, rows: k, cols: n)
+        defer { withExtendedLifetime((left.tensor, right.tensor)) {} }
         var rows = m
         var effectiveBatches = batches
         // One shared right matrix and a left operand whose batch rows stack contiguously: fold the
@@ -126,6 +127,7 @@ extension Tensor {
         let batches = Shape.product(batch)
         guard m > 0, n > 0, batches > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: T.self) else { return output }
         let left = a.contiguous(), right = b.contiguous()
+        defer { withExtendedLifetime((left, right)) {} }
         guard let pa = left.baseAddress?.assumingMemoryBound(to: T.self),
               let pb = right.baseAddress?.assumingMemoryBound(to: T.self) else { return output }
         for index in 0..<batches {

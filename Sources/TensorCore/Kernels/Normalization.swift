@@ -109,6 +109,7 @@ extension Tensor {
         guard dtype.isFloatingPoint else { throw .unsupportedDType(op: op, dtype: dtype) }
         if dtype != .float32 { return try cast(to: .float32).transformingFloatRows(rowLength: rowLength, op: op, body).cast(to: dtype) }
         let source = contiguous()
+        defer { withExtendedLifetime(source) {} }
         let output = try Tensor(uninitialized: shape, dtype: .float32, op: op)
         guard rowLength > 0, let input = source.baseAddress?.assumingMemoryBound(to: Float.self),
               let target = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self) else { return output }

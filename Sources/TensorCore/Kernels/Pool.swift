@@ -29,6 +29,7 @@ extension Tensor {
         let padBottom = twoD ? window.pads[2] : 0, padRight = twoD ? window.pads[3] : window.pads[1]
         let output = try Tensor(zeros: Array(input.shape.prefix(2)) + outSpatial, dtype: .float32)
         let x = input.contiguous()
+        defer { withExtendedLifetime(x) {} }
         guard output.count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
               let source = x.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
         let planes = input.shape[0] * input.shape[1]
@@ -82,6 +83,7 @@ extension Tensor {
                                     padsBegin: Array(repeating: 0, count: rank)).sourceTable()
         let output = try Tensor(zeros: Array(input.shape.prefix(2)) + outSpatial, dtype: .float32)
         let x = input.contiguous()
+        defer { withExtendedLifetime(x) {} }
         guard output.count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
               let source = x.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
         let planes = input.shape[0] * input.shape[1], inSize = windows.inputSize, outSize = windows.outputSize, taps = windows.kernelSize

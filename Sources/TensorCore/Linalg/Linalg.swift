@@ -15,6 +15,7 @@ extension Tensor {
         let k = b.shape[b.rank - 1]
         let x = b.copied()
         let matrices = a.copied()
+        defer { withExtendedLifetime(matrices) {} }
         let batches = Shape.product(a.shape.dropLast(2))
         guard let pa = matrices.mutableBaseAddress, let px = x.mutableBaseAddress, n > 0, k > 0 else { return x }
         var pivots = [Int32](repeating: 0, count: n)
@@ -65,6 +66,7 @@ extension Tensor {
         let n = shape[rank - 1]
         let batch = Array(shape.dropLast(2))
         let lu = try cast(to: .float64).copied()
+        defer { withExtendedLifetime(lu) {} }
         var values = [Double](repeating: 1, count: Shape.product(batch))
         if n > 0, let base = lu.mutableBaseAddress {
             var pivots = [Int32](repeating: 0, count: n)
@@ -92,6 +94,7 @@ extension Tensor {
         let m = shape[rank - 2], n = shape[rank - 1], r = Swift.min(m, n)
         let batch = Array(shape.dropLast(2))
         let work = copied()
+        defer { withExtendedLifetime(work) {} }
         let u = try Tensor(zeros: batch + [m, r], dtype: dtype)
         let s = try Tensor(zeros: batch + [r], dtype: dtype)
         let vt = try Tensor(zeros: batch + [r, n], dtype: dtype)
