@@ -34,33 +34,40 @@ extension Tensor {
               let source = x.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
         let planes = input.shape[0] * input.shape[1]
         let p = plane
+        // Per output row/column, the taps that land inside the input (and inside the padding).
+        func taps(_ origin: Int, _ kernel: Int, _ dilation: Int, _ size: Int) -> Range<Int> {
+            var low = 0
+            while low < kernel && origin + low * dilation < 0 { low += 1 }
+            var high = kernel
+            while high > low && origin + (high - 1) * dilation >= size { high -= 1 }
+            return low..<high
+        }
+        let rowTaps = (0..<p.oh).map { taps($0 * p.sh - p.padTop, p.kh, p.dh, p.h) }
+        let columnTaps = (0..<p.ow).map { taps($0 * p.sw - p.padLeft, p.kw, p.dw, p.w) }
+        let rowPadded = (0..<p.oh).map { taps($0 * p.sh - p.padTop + p.padTop, p.kh, p.dh, p.h + p.padTop + padBottom).count }
+        let columnPadded = (0..<p.ow).map { taps($0 * p.sw - p.padLeft + p.padLeft, p.kw, p.dw, p.w + p.padLeft + padRight).count }
         ComputePool.parallelRanges(planes, grain: 1) { range in
             for item in range {
                 let src = source + item * p.h * p.w
                 let dst = out + item * p.oh * p.ow
                 for oy in 0..<p.oh {
+                    let ys = rowTaps[oy], iy0 = oy * p.sh - p.padTop
                     for ox in 0..<p.ow {
+                        let xs = columnTaps[ox], ix0 = ox * p.sw - p.padLeft
                         var best = -Float.infinity
                         var sum: Float = 0
-                        var valid = 0
-                        var padded = 0
-                        for ky in 0..<p.kh {
-                            let iy = oy * p.sh - p.padTop + ky * p.dh
-                            let rowInPadding = iy >= -p.padTop && iy < p.h + padBottom
-                            for kx in 0..<p.kw {
-                                let ix = ox * p.sw - p.padLeft + kx * p.dw
-                                if rowInPadding && ix >= -p.padLeft && ix < p.w + padRight { padded += 1 }
-                                guard iy >= 0, iy < p.h, ix >= 0, ix < p.w else { continue }
-                                let value = src[iy * p.w + ix]
+                        for ky in ys {
+                            let row = src + (iy0 + ky * p.dh) * p.w + ix0
+                            for kx in xs {
+                                let value = row[kx * p.dw]
                                 if value > best || value.isNaN { best = value }
                                 sum += value
-                                valid += 1
                             }
                         }
                         switch kind {
                         case .max: dst[oy * p.ow + ox] = best
                         case .average:
-                            let divisor = countIncludePad ? padded : valid
+                            let divisor = countIncludePad ? rowPadded[oy] * columnPadded[ox] : ys.count * xs.count
                             dst[oy * p.ow + ox] = divisor > 0 ? sum / Float(divisor) : 0
                         }
                     }
