@@ -54,21 +54,25 @@ extension Tensor {
                     let ys = rowTaps[oy], iy0 = oy * p.sh - p.padTop
                     for ox in 0..<p.ow {
                         let xs = columnTaps[ox], ix0 = ox * p.sw - p.padLeft
-                        var best = -Float.infinity
-                        var sum: Float = 0
-                        for ky in ys {
-                            let row = src + (iy0 + ky * p.dh) * p.w + ix0
-                            for kx in xs {
-                                let value = row[kx * p.dw]
-                                if value > best || value.isNaN { best = value }
-                                sum += value
-                            }
-                        }
                         switch kind {
-                        case .max: dst[oy * p.ow + ox] = best
+                        case .max:
+                            var best = -Float.infinity
+                            for ky in ys {
+                                let row = src + ((iy0 &+ ky &* p.dh) &* p.w &+ ix0)
+                                for kx in xs {
+                                    let value = row[kx &* p.dw]
+                                    if value > best || value.isNaN { best = value }
+                                }
+                            }
+                            dst[oy &* p.ow &+ ox] = best
                         case .average:
+                            var sum: Float = 0
+                            for ky in ys {
+                                let row = src + ((iy0 &+ ky &* p.dh) &* p.w &+ ix0)
+                                for kx in xs { sum += row[kx &* p.dw] }
+                            }
                             let divisor = countIncludePad ? rowPadded[oy] * columnPadded[ox] : ys.count * xs.count
-                            dst[oy * p.ow + ox] = divisor > 0 ? sum / Float(divisor) : 0
+                            dst[oy &* p.ow &+ ox] = divisor > 0 ? sum / Float(divisor) : 0
                         }
                     }
                 }
