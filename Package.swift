@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "OnnxLoader", targets: ["OnnxLoader"]),
         .library(name: "Classification", targets: ["Classification"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .executable(name: "infer-cli", targets: ["infer-cli"]),
         .executable(name: "kernel-bench", targets: ["KernelBench"]),
     ],
@@ -32,6 +33,7 @@ let package = Package(
         // PNG (libpng) and JPEG (libjpeg-turbo) decoding, with libjpeg's errors turned into messages.
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
         .target(name: "Classification", dependencies: ["OnnxLoader", "TensorCore", "CImageCodecs"]),
+        .target(name: "Tokenizers"),
         .executableTarget(
             name: "infer-cli",
             dependencies: [
@@ -49,6 +51,7 @@ let package = Package(
         ),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "OnnxLoaderTests", dependencies: ["OnnxLoader"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "InferCLITests", dependencies: ["infer-cli"]),
     ],
     swiftLanguageModes: [.v6]

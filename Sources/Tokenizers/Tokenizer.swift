@@ -1,0 +1,238 @@
+import Foundation
+
+/// What went wrong loading a tokenizer or decoding ids.
+public enum TokenizerError: Error, Equatable, CustomStringConvertible {
+    case cannotRead(path: String)
+    case malformedJSON(path: String, reason: String)
+    /// A component this library does not implement yet, at a JSON path such as `$.normalizer`.
+    case unsupportedComponent(jsonPath: String, type: String)
+    case invalidField(jsonPath: String, reason: String)
+    case unknownId(Int)
+
+    public var description: String {
+        switch self {
+        case let .cannotRead(path): return "cannot read \(path)"
+        case let .malformedJSON(path, reason): return "\(path) is not valid JSON: \(reason)"
+        case let .unsupportedComponent(jsonPath, type): return "\(jsonPath): component type '\(type)' is not supported"
+        case let .invalidField(jsonPath, reason): return "\(jsonPath): \(reason)"
+        case let .unknownId(id): return "token id \(id) is not in the vocabulary"
+        }
+    }
+}
+
+/// One encoded text: ids, token strings, offsets in Unicode scalars of the original text.
+public struct Encoding: Sendable, Equatable {
+    public var ids: [Int] = []
+    public var tokens: [String] = []
+    /// `[start, end)` per token, in Unicode scalar indices of the input; template tokens get (0, 0).
+    public var offsets: [(Int, Int)] = []
+    public var typeIds: [Int] = []
+    public var specialTokensMask: [Int] = []
+    public var attentionMask: [Int] { ids.map { _ in 1 } }
+
+    public static func == (a: Encoding, b: Encoding) -> Bool {
+        a.ids == b.ids && a.tokens == b.tokens && a.offsets.map { [$0.0, $0.1] } == b.offsets.map { [$0.0, $0.1] }
+    }
+}
+
+/// A Hugging Face `tokenizer.json` tokenizer. Implemented so far: the BERT pipeline
+/// (BertNormalizer, BertPreTokenizer, WordPiece, TemplateProcessing, WordPiece decoder) with
+/// added tokens; other component types are load errors naming their JSON path.
+public final class Tokenizer: @unchecked Sendable {
+    let normalizer: BertNormalizer?
+    let model: WordPiece
+    let vocabulary: [Int: String]
+    /// Added tokens matched in the raw text before normalisation, longest first.
+    let addedTokens: [(content: String, scalars: [Unicode.Scalar], id: Int, special: Bool)]
+    let specialIds: Set<Int>
+    let template: [(token: String?, typeId: Int)]
+    let decoderCleanup: Bool
+    let decoderPrefix: String
+
+    /// Loads `tokenizer.json` from `path`.
+    public convenience init(path: String) throws(TokenizerError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .cannotRead(path: path) }
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw .malformedJSON(path: path, reason: "\((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)")
+        }
+        guard let root = object as? [String: Any] else { throw .malformedJSON(path: path, reason: "the top level is not an object") }
+        try self.init(json: root)
+    }
+
+    /// Builds a tokenizer from a parsed `tokenizer.json`.
+    public init(json root: [String: Any]) throws(TokenizerError) {
+        func type(_ value: Any?, _ path: String) throws(TokenizerError) -> (String, [String: Any])? {
+            guard let value, !(value is NSNull) else { return nil }
+            guard let object = value as? [String: Any], let type = object["type"] as? String else {
+                throw .invalidField(jsonPath: path, reason: "expected an object with a \"type\"")
+            }
+            return (type, object)
+        }
+        // Normalizer.
+        if let (kind, object) = try type(root["normalizer"], "$.normalizer") {
+            guard kind == "BertNormalizer" else { throw .unsupportedComponent(jsonPath: "$.normalizer", type: kind) }
+            normalizer = BertNormalizer(cleanText: object["clean_text"] as? Bool ?? true, handleChineseChars: object["handle_chinese_chars"] as? Bool ?? true,
+                                        stripAccents: object["strip_accents"] as? Bool, lowercase: object["lowercase"] as? Bool ?? true)
+        } else {
+            normalizer = nil
+        }
+        if let (kind, _) = try type(root["pre_tokenizer"], "$.pre_tokenizer"), kind != "BertPreTokenizer" {
+            throw .unsupportedComponent(jsonPath: "$.pre_tokenizer", type: kind)
+        }
+        // Model.
+        guard let (modelKind, model) = try type(root["model"], "$.model") else { throw .invalidField(jsonPath: "$.model", reason: "missing") }
+        guard modelKind == "WordPiece" else { throw .unsupportedComponent(jsonPath: "$.model", type: modelKind) }
+        guard let rawVocab = model["vocab"] as? [String: Any] else { throw .invalidField(jsonPath: "$.model.vocab", reason: "expected an object of token ids") }
+        var vocab: [String: Int] = [:]
+        vocab.reserveCapacity(rawVocab.count)
+        for (token, id) in rawVocab {
+            guard let number = (id as? NSNumber)?.intValue else { throw .invalidField(jsonPath: "$.model.vocab[\"\(token)\"]", reason: "not an integer id") }
+            vocab[token] = number
+        }
+        self.model = WordPiece(vocab: vocab, unknownToken: model["unk_token"] as? String ?? "[UNK]",
+                               continuingPrefix: model["continuing_subword_prefix"] as? String ?? "##",
+                               maxInputCharsPerWord: (model["max_input_chars_per_word"] as? NSNumber)?.intValue ?? 100)
+        var byId: [Int: String] = [:]
+        for (token, id) in vocab { byId[id] = token }
+        // Added tokens.
+        var added: [(String, [Unicode.Scalar], Int, Bool)] = []
+        for (index, entry) in ((root["added_tokens"] as? [[String: Any]]) ?? []).enumerated() {
+            guard let content = entry["content"] as? String, let id = (entry["id"] as? NSNumber)?.intValue else {
+                throw .invalidField(jsonPath: "$.added_tokens[\(index)]", reason: "needs content and id")
+            }
+            for flag in ["lstrip", "rstrip", "single_word", "normalized"] where (entry[flag] as? Bool) == true {
+                throw .unsupportedComponent(jsonPath: "$.added_tokens[\(index)].\(flag)", type: "true")
+            }
+            added.append((content, Array(content.unicodeScalars), id, entry["special"] as? Bool ?? false))
+            byId[id] = content
+        }
+        addedTokens = added.sorted { $0.1.count > $1.1.count }.map { (content: $0.0, scalars: $0.1, id: $0.2, special: $0.3) }
+        specialIds = Set(added.filter(\.3).map(\.2))
+        vocabulary = byId
+        // Post-processor.
+        var template: [(String?, Int)] = [(nil, 0)]
+        if let (kind, object) = try type(root["post_processor"], "$.post_processor") {
+            guard kind == "TemplateProcessing", let single = object["single"] as? [[String: Any]] else {
+                throw .unsupportedComponent(jsonPath: "$.post_processor", type: kind)
+            }
+            template = []
+            for (index, piece) in single.enumerated() {
+                if let special = piece["SpecialToken"] as? [String: Any], let id = special["id"] as? String {
+                    template.append((id, (special["type_id"] as? NSNumber)?.intValue ?? 0))
+                } else if let sequence = piece["Sequence"] as? [String: Any] {
+                    template.append((nil, (sequence["type_id"] as? NSNumber)?.intValue ?? 0))
+                } else {
+                    throw .invalidField(jsonPath: "$.post_processor.single[\(index)]", reason: "expected SpecialToken or Sequence")
+                }
+            }
+        }
+        self.template = template
+        // Decoder.
+        if let (kind, object) = try type(root["decoder"], "$.decoder") {
+            guard kind == "WordPiece" else { throw .unsupportedComponent(jsonPath: "$.decoder", type: kind) }
+            decoderCleanup = object["cleanup"] as? Bool ?? true
+            decoderPrefix = object["prefix"] as? String ?? "##"
+        } else {
+            decoderCleanup = false
+            decoderPrefix = "##"
+        }
+    }
+
+    /// Encodes `text`; `addSpecialTokens` applies the post-processor's template.
+    public func encode(_ text: String, addSpecialTokens: Bool = true) -> Encoding {
+        let scalars = Array(text.unicodeScalars)
+        var body = Encoding()
+        var segmentStart = 0
+        var position = 0
+        func flush(upTo end: Int) {
+            guard end > segmentStart else { return }
+            var normalized = NormalizedText(scalars[segmentStart..<end], startingAt: segmentStart)
+            normalizer?.normalize(&normalized)
+            for word in BertPreTokenizer.split(normalized) {
+                for (id, token, range) in model.tokenize(normalized.scalars[word]) {
+                    let span = normalized.originalSpan((word.lowerBound + range.lowerBound)..<(word.lowerBound + range.upperBound))
+                    body.ids.append(id)
+                    body.tokens.append(token)
+                    body.offsets.append(span)
+                }
+            }
+        }
+        // Added tokens are matched in the raw text, leftmost and then longest first.
+        while position < scalars.count {
+            if let match = addedTokens.first(where: { token in
+                token.scalars.count <= scalars.count - position && scalars[position..<(position + token.scalars.count)].elementsEqual(token.scalars)
+            }) {
+                flush(upTo: position)
+                body.ids.append(match.id)
+                body.tokens.append(match.content)
+                body.offsets.append((position, position + match.scalars.count))
+                position += match.scalars.count
+                segmentStart = position
+            } else {
+                position += 1
+            }
+        }
+        flush(upTo: scalars.count)
+        body.typeIds = body.ids.map { _ in 0 }
+        body.specialTokensMask = body.ids.map { _ in 0 }
+        guard addSpecialTokens else { return body }
+        var result = Encoding()
+        for (token, typeId) in template {
+            if let token {
+                let id = addedTokens.first { $0.content == token }?.id ?? model.vocab[token] ?? 0
+                result.ids.append(id)
+                result.tokens.append(token)
+                result.offsets.append((0, 0))
+                result.typeIds.append(typeId)
+                result.specialTokensMask.append(1)
+            } else {
+                result.ids += body.ids
+                result.tokens += body.tokens
+                result.offsets += body.offsets
+                result.typeIds += body.ids.map { _ in typeId }
+                result.specialTokensMask += body.ids.map { _ in 0 }
+            }
+        }
+        return result
+    }
+
+    /// Text for `ids` through the decoder; `skipSpecialTokens` drops special added tokens.
+    public func decode(_ ids: [Int], skipSpecialTokens: Bool = true) throws(TokenizerError) -> String {
+        var tokens: [String] = []
+        for id in ids {
+            guard let token = vocabulary[id] else { throw .unknownId(id) }
+            if skipSpecialTokens && specialIds.contains(id) { continue }
+            tokens.append(token)
+        }
+        var text = ""
+        for (index, token) in tokens.enumerated() {
+            var piece = token
+            if index != 0 {
+                // Compare scalars, not Characters: a combining mark after "##" joins its grapheme.
+                let prefix = Array(decoderPrefix.unicodeScalars)
+                if piece.unicodeScalars.starts(with: prefix) {
+                    piece = String(String.UnicodeScalarView(piece.unicodeScalars.dropFirst(prefix.count)))
+                } else {
+                    piece = " " + piece
+                }
+            }
+            if decoderCleanup { piece = Tokenizer.cleanup(piece) }
+            text += piece
+        }
+        return text
+    }
+
+    /// The WordPiece decoder's cleanup of spaces before punctuation and English contractions.
+    static func cleanup(_ text: String) -> String {
+        var result = text
+        for (from, to) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
+                           (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
+            result = result.replacingOccurrences(of: from, with: to)
+        }
+        return result
+    }
+
+    /// The number of entries in the vocabulary.
+    public var vocabularySize: Int { vocabulary.count }
+}
