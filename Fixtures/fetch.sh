@@ -12,7 +12,7 @@
 #   - onnxruntime (pinned) writes reference outputs for the real ONNX models
 #     (Fixtures/reference/onnxruntime_outputs.py) into test_data_set_0/ beside each model.
 #
-#   Fixtures/fetch.sh smollm2    # one or more of: smollm2 minilm opennsfw images conformance reference
+#   Fixtures/fetch.sh smollm2    # one or more of: smollm2 minilm opennsfw images conformance reference tokenizers
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -79,6 +79,15 @@ PY
   if [ "$name" = opennsfw ]; then printf 'sfw\nnsfw\n' >"$target/labels.txt"; fi
   echo "$sha" >"$stamp"
 done
+
+# Tokenizer goldens and large tokenizer files are committed gzipped; unpack them beside.
+if selected tokenizers; then
+  for packed in "$here"/tokenizers/*/*.gz; do
+    [ -f "$packed" ] || continue
+    plain="${packed%.gz}"
+    if [ ! -f "$plain" ] || [ "$packed" -nt "$plain" ]; then gzip -dc "$packed" >"$plain"; fi
+  done
+fi
 
 # Installs pinned Python packages into a cached directory (no virtualenv needed): install_site DIR PACKAGES...
 install_site() {

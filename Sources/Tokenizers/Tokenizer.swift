@@ -36,18 +36,27 @@ public struct Encoding: Sendable, Equatable {
 }
 
 /// A Hugging Face `tokenizer.json` tokenizer. Implemented so far: the BERT pipeline
-/// (BertNormalizer, BertPreTokenizer, WordPiece, TemplateProcessing, WordPiece decoder) with
-/// added tokens; other component types are load errors naming their JSON path.
+/// (BertNormalizer, BertPreTokenizer, WordPiece, WordPiece decoder) and the GPT-2 byte-level one
+/// (ByteLevel pre-tokenizer, BPE, ByteLevel decoder), TemplateProcessing, and added tokens; other
+/// component types are load errors naming their JSON path.
 public final class Tokenizer: @unchecked Sendable {
+    enum PreTokenizer { case none, bert, byteLevel }
+    enum Model {
+        case wordPiece(WordPiece)
+        case bpe(BPEModel)
+    }
+    enum Decoder { case none, wordPiece(prefix: String, cleanup: Bool), byteLevel }
+
     let normalizer: BertNormalizer?
-    let model: WordPiece
+    let preTokenizer: PreTokenizer
+    let model: Model
+    let decoder: Decoder
+    let vocab: [String: Int]
     let vocabulary: [Int: String]
     /// Added tokens matched in the raw text before normalisation, longest first.
     let addedTokens: [(content: String, scalars: [Unicode.Scalar], id: Int, special: Bool)]
     let specialIds: Set<Int>
     let template: [(token: String?, typeId: Int)]
-    let decoderCleanup: Bool
-    let decoderPrefix: String
 
     /// Loads `tokenizer.json` from `path`.
     public convenience init(path: String) throws(TokenizerError) {
@@ -77,12 +86,19 @@ public final class Tokenizer: @unchecked Sendable {
         } else {
             normalizer = nil
         }
-        if let (kind, _) = try type(root["pre_tokenizer"], "$.pre_tokenizer"), kind != "BertPreTokenizer" {
-            throw .unsupportedComponent(jsonPath: "$.pre_tokenizer", type: kind)
+        switch try type(root["pre_tokenizer"], "$.pre_tokenizer") {
+        case nil: preTokenizer = .none
+        case ("BertPreTokenizer", _)?: preTokenizer = .bert
+        case let ("ByteLevel", object)?:
+            guard object["add_prefix_space"] as? Bool != true, object["use_regex"] as? Bool != false else {
+                throw .unsupportedComponent(jsonPath: "$.pre_tokenizer", type: "ByteLevel with add_prefix_space or without use_regex")
+            }
+            preTokenizer = .byteLevel
+        case let (kind, _)?: throw .unsupportedComponent(jsonPath: "$.pre_tokenizer", type: kind)
         }
         // Model.
         guard let (modelKind, model) = try type(root["model"], "$.model") else { throw .invalidField(jsonPath: "$.model", reason: "missing") }
-        guard modelKind == "WordPiece" else { throw .unsupportedComponent(jsonPath: "$.model", type: modelKind) }
+        guard modelKind == "WordPiece" || modelKind == "BPE" else { throw .unsupportedComponent(jsonPath: "$.model", type: modelKind) }
         guard let rawVocab = model["vocab"] as? [String: Any] else { throw .invalidField(jsonPath: "$.model.vocab", reason: "expected an object of token ids") }
         var vocab: [String: Int] = [:]
         vocab.reserveCapacity(rawVocab.count)
@@ -90,9 +106,30 @@ public final class Tokenizer: @unchecked Sendable {
             guard let number = (id as? NSNumber)?.intValue else { throw .invalidField(jsonPath: "$.model.vocab[\"\(token)\"]", reason: "not an integer id") }
             vocab[token] = number
         }
-        self.model = WordPiece(vocab: vocab, unknownToken: model["unk_token"] as? String ?? "[UNK]",
-                               continuingPrefix: model["continuing_subword_prefix"] as? String ?? "##",
-                               maxInputCharsPerWord: (model["max_input_chars_per_word"] as? NSNumber)?.intValue ?? 100)
+        self.vocab = vocab
+        if modelKind == "WordPiece" {
+            self.model = .wordPiece(WordPiece(vocab: vocab, unknownToken: model["unk_token"] as? String ?? "[UNK]",
+                                              continuingPrefix: model["continuing_subword_prefix"] as? String ?? "##",
+                                              maxInputCharsPerWord: (model["max_input_chars_per_word"] as? NSNumber)?.intValue ?? 100))
+        } else {
+            for flag in ["byte_fallback", "fuse_unk", "ignore_merges"] where (model[flag] as? Bool) == true {
+                throw .unsupportedComponent(jsonPath: "$.model.\(flag)", type: "true")
+            }
+            for field in ["continuing_subword_prefix", "end_of_word_suffix", "unk_token"] {
+                if let value = model[field] as? String, !value.isEmpty { throw .unsupportedComponent(jsonPath: "$.model.\(field)", type: value) }
+            }
+            var pairs: [(String, String)] = []
+            for (index, entry) in ((model["merges"] as? [Any]) ?? []).enumerated() {
+                if let text = entry as? String, let space = text.firstIndex(of: " ") {
+                    pairs.append((String(text[..<space]), String(text[text.index(after: space)...])))
+                } else if let pair = entry as? [String], pair.count == 2 {
+                    pairs.append((pair[0], pair[1]))
+                } else {
+                    throw .invalidField(jsonPath: "$.model.merges[\(index)]", reason: "expected \"a b\" or [\"a\", \"b\"]")
+                }
+            }
+            self.model = .bpe(try BPEModel(vocab: vocab, merges: pairs))
+        }
         var byId: [Int: String] = [:]
         for (token, id) in vocab { byId[id] = token }
         // Added tokens.
@@ -129,13 +166,11 @@ public final class Tokenizer: @unchecked Sendable {
         }
         self.template = template
         // Decoder.
-        if let (kind, object) = try type(root["decoder"], "$.decoder") {
-            guard kind == "WordPiece" else { throw .unsupportedComponent(jsonPath: "$.decoder", type: kind) }
-            decoderCleanup = object["cleanup"] as? Bool ?? true
-            decoderPrefix = object["prefix"] as? String ?? "##"
-        } else {
-            decoderCleanup = false
-            decoderPrefix = "##"
+        switch try type(root["decoder"], "$.decoder") {
+        case nil: decoder = .none
+        case let ("WordPiece", object)?: decoder = .wordPiece(prefix: object["prefix"] as? String ?? "##", cleanup: object["cleanup"] as? Bool ?? true)
+        case ("ByteLevel", _)?: decoder = .byteLevel
+        case let (kind, _)?: throw .unsupportedComponent(jsonPath: "$.decoder", type: kind)
         }
     }
 
@@ -149,12 +184,48 @@ public final class Tokenizer: @unchecked Sendable {
             guard end > segmentStart else { return }
             var normalized = NormalizedText(scalars[segmentStart..<end], startingAt: segmentStart)
             normalizer?.normalize(&normalized)
-            for word in BertPreTokenizer.split(normalized) {
-                for (id, token, range) in model.tokenize(normalized.scalars[word]) {
-                    let span = normalized.originalSpan((word.lowerBound + range.lowerBound)..<(word.lowerBound + range.upperBound))
+            switch (preTokenizer, model) {
+            case let (.byteLevel, .bpe(bpe)):
+                for piece in GPT2Split.split(normalized.scalars[...]) {
+                    // Each byte becomes an alphabet character; remember which scalar it came from.
+                    var characters = String.UnicodeScalarView()
+                    var sources: [Int] = []
+                    for index in piece {
+                        for byte in String(normalized.scalars[index]).utf8 {
+                            characters.append(ByteLevelAlphabet.characters[Int(byte)])
+                            sources.append(index)
+                        }
+                    }
+                    var position = 0
+                    for id in bpe.encode(String(characters)) {
+                        let token = vocabulary[id] ?? ""
+                        let length = max(token.unicodeScalars.count, 1)
+                        let first = sources[min(position, sources.count - 1)], last = sources[min(position + length - 1, sources.count - 1)]
+                        body.ids.append(id)
+                        body.tokens.append(token)
+                        body.offsets.append(normalized.originalSpan(first..<(last + 1)))
+                        position += length
+                    }
+                }
+            case let (_, .wordPiece(wordPiece)):
+                let words = preTokenizer == .bert ? BertPreTokenizer.split(normalized) : [0..<normalized.scalars.count]
+                for word in words {
+                    for (id, token, range) in wordPiece.tokenize(normalized.scalars[word]) {
+                        let span = normalized.originalSpan((word.lowerBound + range.lowerBound)..<(word.lowerBound + range.upperBound))
+                        body.ids.append(id)
+                        body.tokens.append(token)
+                        body.offsets.append(span)
+                    }
+                }
+            case let (_, .bpe(bpe)):
+                let ids = bpe.encode(String(String.UnicodeScalarView(normalized.scalars)))
+                var position = 0
+                for id in ids {
+                    let length = max(vocabulary[id]?.unicodeScalars.count ?? 1, 1)
                     body.ids.append(id)
-                    body.tokens.append(token)
-                    body.offsets.append(span)
+                    body.tokens.append(vocabulary[id] ?? "")
+                    body.offsets.append(normalized.originalSpan(position..<min(position + length, normalized.scalars.count)))
+                    position += length
                 }
             }
         }
@@ -180,7 +251,7 @@ public final class Tokenizer: @unchecked Sendable {
         var result = Encoding()
         for (token, typeId) in template {
             if let token {
-                let id = addedTokens.first { $0.content == token }?.id ?? model.vocab[token] ?? 0
+                let id = addedTokens.first { $0.content == token }?.id ?? vocab[token] ?? 0
                 result.ids.append(id)
                 result.tokens.append(token)
                 result.offsets.append((0, 0))
@@ -205,22 +276,35 @@ public final class Tokenizer: @unchecked Sendable {
             if skipSpecialTokens && specialIds.contains(id) { continue }
             tokens.append(token)
         }
-        var text = ""
-        for (index, token) in tokens.enumerated() {
-            var piece = token
-            if index != 0 {
-                // Compare scalars, not Characters: a combining mark after "##" joins its grapheme.
-                let prefix = Array(decoderPrefix.unicodeScalars)
-                if piece.unicodeScalars.starts(with: prefix) {
-                    piece = String(String.UnicodeScalarView(piece.unicodeScalars.dropFirst(prefix.count)))
-                } else {
-                    piece = " " + piece
+        switch decoder {
+        case .none:
+            return tokens.joined(separator: " ")
+        case .byteLevel:
+            var bytes: [UInt8] = []
+            for token in tokens {
+                for scalar in token.unicodeScalars {
+                    if let byte = ByteLevelAlphabet.bytes[scalar.value] { bytes.append(byte) } else { bytes += Array(String(scalar).utf8) }
                 }
             }
-            if decoderCleanup { piece = Tokenizer.cleanup(piece) }
-            text += piece
+            return String(decoding: bytes, as: UTF8.self)
+        case let .wordPiece(prefix, cleanup):
+            var text = ""
+            let prefixScalars = Array(prefix.unicodeScalars)
+            for (index, token) in tokens.enumerated() {
+                var piece = token
+                if index != 0 {
+                    // Compare scalars, not Characters: a combining mark after "##" joins its grapheme.
+                    if piece.unicodeScalars.starts(with: prefixScalars) {
+                        piece = String(String.UnicodeScalarView(piece.unicodeScalars.dropFirst(prefixScalars.count)))
+                    } else {
+                        piece = " " + piece
+                    }
+                }
+                if cleanup { piece = Tokenizer.cleanup(piece) }
+                text += piece
+            }
+            return text
         }
-        return text
     }
 
     /// The WordPiece decoder's cleanup of spaces before punctuation and English contractions.
