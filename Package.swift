@@ -40,6 +40,7 @@ let package = Package(
                 "TensorCore",
                 "OnnxLoader",
                 "Classification",
+                "Tokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

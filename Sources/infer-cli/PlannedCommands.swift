@@ -33,22 +33,3 @@ struct Embed: PlannedCommand {
     static let trackedIn = "needs the ONNX and tokenizer issues (3 and 4)"
     @Argument(parsing: .allUnrecognized) var arguments: [String] = []
 }
-
-
-struct Tokenize: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "tokenize",
-        abstract: "Turn text into token ids with a tokenizer.json or a GGUF file.",
-        discussion: "Example: echo 'Hello world' | infer-cli tokenize --tokenizer tokenizer.json")
-    static let trackedIn = "issue 4: tokenizers"
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-}
-
-struct Detokenize: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "detokenize",
-        abstract: "Turn token ids back into text.",
-        discussion: "Example: echo '15496 995' | infer-cli detokenize --tokenizer tokenizer.json")
-    static let trackedIn = "issue 4: tokenizers"
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-}

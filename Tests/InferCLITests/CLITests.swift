@@ -35,7 +35,7 @@ final class CLITests: XCTestCase {
     }
 
     func testSubcommandsNotYetBuiltSaySoAndExit2() throws {
-        for name in ["generate", "embed", "tokenize", "detokenize"] {
+        for name in ["generate", "embed"] {
             let result = try run([name, "model.onnx", "--some-flag", "1"])
             XCTAssertEqual(result.status, 2, name)
             XCTAssertTrue(result.stderr.contains("infer-cli \(name): not implemented yet"), result.stderr)
@@ -209,5 +209,58 @@ final class ClassifyCLITests: XCTestCase {
         let record = try run(["classify", "--model", model, json])
         XCTAssertEqual(record.status, 2)
         XCTAssertTrue(record.stderr.contains(json) && record.stderr.contains("\"input\""), record.stderr)
+    }
+}
+
+/// `tokenize` and `detokenize` as scripts drive them.
+final class TokenizeCLITests: XCTestCase {
+    private var binary: URL { Bundle.main.bundleURL.appendingPathComponent("infer-cli") }
+    private let tokenizers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/tokenizers")
+
+    private func run(_ arguments: [String], stdin: Data) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        input.fileHandleForWriting.write(stdin)
+        try input.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    func testPlainAndJSONLModes() throws {
+        let minilm = tokenizers.appendingPathComponent("minilm/tokenizer.json").path
+        let plain = try run(["tokenize", "--tokenizer", minilm], stdin: Data("Hello, world!\nsecond line\n".utf8))
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(plain.stdout, "101 7592 1010 2088 999 102\n101 2117 2240 102\n")
+        let smollm = tokenizers.appendingPathComponent("smollm2/tokenizer.json").path
+        var input = Data("{\"text\": \"a\\u2028b\"}\n".utf8)
+        input.append(contentsOf: [0xFF, 0xFE, 0x0A])
+        input.append(Data("{\"text\": \"ok\"}\n".utf8))
+        let jsonl = try run(["tokenize", "--tokenizer", smollm, "--jsonl"], stdin: input)
+        XCTAssertEqual(jsonl.status, 1, "one record failed")
+        let lines = jsonl.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertTrue(lines[0].contains("\"offsets\":[[0,1],[1,2],[1,2],[2,3]]"), lines[0])
+        XCTAssertTrue(lines[1].contains("not valid UTF-8"), lines[1])
+        XCTAssertTrue(lines[2].contains("\"ids\":[2231]"), lines[2])
+    }
+
+    func testDetokenizeAndItsErrors() throws {
+        let minilm = tokenizers.appendingPathComponent("minilm/tokenizer.json").path
+        let text = try run(["detokenize", "--tokenizer", minilm, "--skip-special"], stdin: Data("101 7592 1010 2088 999 102\n".utf8))
+        XCTAssertEqual(text.stdout, "hello, world!\n")
+        let bad = try run(["detokenize", "--tokenizer", minilm], stdin: Data("{\"ids\": [101, 99999999]}\n{\"ids\": [101]}\n".utf8))
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stdout.contains("99999999"), bad.stdout)
+        XCTAssertTrue(bad.stdout.contains("\"text\":\"[CLS]\""), bad.stdout)
+        let missing = try run(["tokenize", "--tokenizer", "/no/such/tokenizer.json", "--text", "x"], stdin: Data())
+        XCTAssertEqual(missing.status, 2)
     }
 }
