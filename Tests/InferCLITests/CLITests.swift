@@ -1,33 +1,40 @@
 import Foundation
 import XCTest
 
+/// The built `infer-cli` next to the test bundle.
+let cliBinary = Bundle.main.bundleURL.appendingPathComponent("infer-cli")
+
+/// Runs `infer-cli` as a process, the way scripts do: arguments, bytes on stdin, and what comes back.
+func runCLI(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = cliBinary
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+    try process.run()
+    if let stdin {
+        input.fileHandleForWriting.write(stdin)
+        try input.fileHandleForWriting.close()
+    }
+    let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
 /// Runs the built `infer-cli` as a process, the way scripts do.
 final class CLITests: XCTestCase {
-    private var binary: URL { Bundle.main.bundleURL.appendingPathComponent("infer-cli") }
 
-    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
 
     func testVersion() throws {
-        let result = try run(["--version"])
+        let result = try runCLI(["--version"])
         XCTAssertEqual(result.status, 0)
         XCTAssertEqual(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "infer-cli 0.1.0")
     }
 
     func testHelpListsEverySubcommand() throws {
-        let result = try run(["--help"])
+        let result = try runCLI(["--help"])
         XCTAssertEqual(result.status, 0)
         for name in ["classify", "generate", "embed", "run", "inspect", "tokenize", "detokenize", "bench"] {
             XCTAssertTrue(result.stdout.contains("  \(name) "), "help lacks \(name):\n\(result.stdout)")
@@ -36,7 +43,7 @@ final class CLITests: XCTestCase {
 
     func testSubcommandsNotYetBuiltSaySoAndExit2() throws {
         for name in ["generate", "embed"] {
-            let result = try run([name, "model.onnx", "--some-flag", "1"])
+            let result = try runCLI([name, "model.onnx", "--some-flag", "1"])
             XCTAssertEqual(result.status, 2, name)
             XCTAssertTrue(result.stderr.contains("infer-cli \(name): not implemented yet"), result.stderr)
             XCTAssertEqual(result.stdout, "", "stdout stays clean")
@@ -44,13 +51,13 @@ final class CLITests: XCTestCase {
     }
 
     func testUsageErrorsExit2() throws {
-        let result = try run(["no-such-command"])
+        let result = try runCLI(["no-such-command"])
         XCTAssertEqual(result.status, 2)
         XCTAssertTrue(result.stderr.contains("no-such-command"), result.stderr)
     }
 
     func testSubcommandHelpShowsAnExample() throws {
-        let result = try run(["generate", "--help"])
+        let result = try runCLI(["generate", "--help"])
         XCTAssertEqual(result.status, 0)
         XCTAssertTrue(result.stdout.contains("Example: infer-cli generate"), result.stdout)
     }
@@ -58,27 +65,14 @@ final class CLITests: XCTestCase {
 
 /// `run` and `inspect` on the fixture models, as scripts drive them.
 final class OnnxCLITests: XCTestCase {
-    private var binary: URL { Bundle.main.bundleURL.appendingPathComponent("infer-cli") }
     private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/onnx-models")
 
-    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
 
     func testRunPrintsOutputsAsJSON() throws {
         let model = fixtures.appendingPathComponent("tiny_cnn/model.onnx").path
         let input = fixtures.appendingPathComponent("tiny_cnn/test_data_set_0/input_0.pb").path
-        let result = try run(["run", model, input])
+        let result = try runCLI(["run", model, input])
         XCTAssertEqual(result.status, 0, result.stderr)
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: [String: Any]]
         let probs = try XCTUnwrap(object?["probs"])
@@ -92,13 +86,13 @@ final class OnnxCLITests: XCTestCase {
         let directory = fixtures.appendingPathComponent("tiny_mobilenet")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("infer-run-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let result = try run(["run", directory.appendingPathComponent("model.onnx").path,
+        let result = try runCLI(["run", directory.appendingPathComponent("model.onnx").path,
                               "--input", "input=" + directory.appendingPathComponent("test_data_set_0/input_0.pb").path,
                               "--output-dir", out, "--threads", "1"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stdout, "")
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/output_0.pb"))
-        let npy = try run(["run", directory.appendingPathComponent("model.onnx").path, directory.appendingPathComponent("test_data_set_0/input_0.pb").path,
+        let npy = try runCLI(["run", directory.appendingPathComponent("model.onnx").path, directory.appendingPathComponent("test_data_set_0/input_0.pb").path,
                            "--output-dir", out, "--output-format", "npy"])
         XCTAssertEqual(npy.status, 0, npy.stderr)
         let header = try Data(contentsOf: URL(fileURLWithPath: out + "/output_0.npy")).prefix(6)
@@ -106,7 +100,7 @@ final class OnnxCLITests: XCTestCase {
     }
 
     func testInspectDescribesTheModel() throws {
-        let result = try run(["inspect", fixtures.appendingPathComponent("tiny_llama_kv_op23/model.onnx").path, "--json"])
+        let result = try runCLI(["inspect", fixtures.appendingPathComponent("tiny_llama_kv_op23/model.onnx").path, "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         XCTAssertEqual((object["opsets"] as? [String: Int])?["ai.onnx"], 23)
@@ -119,7 +113,7 @@ final class OnnxCLITests: XCTestCase {
         let model = fixtures.appendingPathComponent("tiny_cnn/model.onnx").path
         for arguments in [["run", "/no/such.onnx"], ["run", model], ["run", model, "/no/such/input.pb"],
                           ["run", model, "--input", "bogus=/tmp/x.pb"], ["inspect", #filePath]] {
-            let result = try run(arguments)
+            let result = try runCLI(arguments)
             XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)")
             XCTAssertTrue(result.stderr.hasPrefix("infer-cli: "), result.stderr)
             XCTAssertEqual(result.stdout, "")
@@ -127,7 +121,7 @@ final class OnnxCLITests: XCTestCase {
         let json = FileManager.default.temporaryDirectory.appendingPathComponent("infer-bad-\(getpid()).json").path
         FileManager.default.createFile(atPath: json, contents: Data("{\"shape\": [2], \"data\": [1, 2, 3]}".utf8))
         defer { try? FileManager.default.removeItem(atPath: json) }
-        let bad = try run(["run", model, json])
+        let bad = try runCLI(["run", model, json])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains(json) && bad.stderr.contains("needs 2 values, got 3"), bad.stderr)
     }
@@ -135,26 +129,10 @@ final class OnnxCLITests: XCTestCase {
 
 /// `classify` on the real open-nsfw model and photos from `Fixtures/fetch.sh`.
 final class ClassifyCLITests: XCTestCase {
-    private var binary: URL { Bundle.main.bundleURL.appendingPathComponent("infer-cli") }
     private let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/models")
     private let openNSFW = ["--channel-order", "bgr", "--scale", "1", "--mean", "104,117,123", "--std", "1,1,1"]
 
-    private func run(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
 
     override func setUpWithError() throws {
         guard FileManager.default.fileExists(atPath: models.appendingPathComponent("opennsfw/open-nsfw.onnx").path) else {
@@ -165,7 +143,7 @@ final class ClassifyCLITests: XCTestCase {
     func testClassifiesPhotosEndToEnd() throws {
         let model = models.appendingPathComponent("opennsfw/open-nsfw.onnx").path
         let photos = ["chelsea.png", "coffee.png", "rocket.jpg"].map { models.appendingPathComponent("images/\($0)").path }
-        let result = try run(["classify", "--model", model] + photos + openNSFW + ["--top-k", "2", "--json"])
+        let result = try runCLI(["classify", "--model", model] + photos + openNSFW + ["--top-k", "2", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let entries = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         XCTAssertEqual(entries.count, 3)
@@ -182,7 +160,7 @@ final class ClassifyCLITests: XCTestCase {
         let model = models.appendingPathComponent("opennsfw/open-nsfw.onnx").path
         let photo = models.appendingPathComponent("images/coffee.png").path
         let records = "{\"id\": \"good\", \"path\": \"\(photo)\"}\nnot json\n{\"id\": \"missing\", \"path\": \"/no/such.png\"}\n{\"id\": \"short\", \"input\": [1, 2, 3]}\n{\"id\": \"again\", \"path\": \"\(photo)\"}\n"
-        let result = try run(["classify", "--model", model, "-"] + openNSFW, stdin: records)
+        let result = try runCLI(["classify", "--model", model, "-"] + openNSFW, stdin: Data(records.utf8))
         XCTAssertEqual(result.status, 1, "some records failed")
         let lines = result.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         XCTAssertEqual(lines.count, 5)
@@ -203,10 +181,10 @@ final class ClassifyCLITests: XCTestCase {
         let json = directory.appendingPathComponent("infer-record-\(getpid()).json").path
         FileManager.default.createFile(atPath: json, contents: Data("{\"pixels\": [1, 2]}".utf8))
         defer { try? FileManager.default.removeItem(atPath: truncated); try? FileManager.default.removeItem(atPath: json) }
-        let bad = try run(["classify", "--model", model, truncated] + openNSFW)
+        let bad = try runCLI(["classify", "--model", model, truncated] + openNSFW)
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains(truncated), bad.stderr)
-        let record = try run(["classify", "--model", model, json])
+        let record = try runCLI(["classify", "--model", model, json])
         XCTAssertEqual(record.status, 2)
         XCTAssertTrue(record.stderr.contains(json) && record.stderr.contains("\"input\""), record.stderr)
     }
@@ -214,36 +192,20 @@ final class ClassifyCLITests: XCTestCase {
 
 /// `tokenize` and `detokenize` as scripts drive them.
 final class TokenizeCLITests: XCTestCase {
-    private var binary: URL { Bundle.main.bundleURL.appendingPathComponent("infer-cli") }
     private let tokenizers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/tokenizers")
 
-    private func run(_ arguments: [String], stdin: Data) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        input.fileHandleForWriting.write(stdin)
-        try input.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
 
     func testPlainAndJSONLModes() throws {
         let minilm = tokenizers.appendingPathComponent("minilm/tokenizer.json").path
-        let plain = try run(["tokenize", "--tokenizer", minilm], stdin: Data("Hello, world!\nsecond line\n".utf8))
+        let plain = try runCLI(["tokenize", "--tokenizer", minilm], stdin: Data("Hello, world!\nsecond line\n".utf8))
         XCTAssertEqual(plain.status, 0, plain.stderr)
         XCTAssertEqual(plain.stdout, "101 7592 1010 2088 999 102\n101 2117 2240 102\n")
         let smollm = tokenizers.appendingPathComponent("smollm2/tokenizer.json").path
         var input = Data("{\"text\": \"a\\u2028b\"}\n".utf8)
         input.append(contentsOf: [0xFF, 0xFE, 0x0A])
         input.append(Data("{\"text\": \"ok\"}\n".utf8))
-        let jsonl = try run(["tokenize", "--tokenizer", smollm, "--jsonl"], stdin: input)
+        let jsonl = try runCLI(["tokenize", "--tokenizer", smollm, "--jsonl"], stdin: input)
         XCTAssertEqual(jsonl.status, 1, "one record failed")
         let lines = jsonl.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 3)
@@ -254,13 +216,13 @@ final class TokenizeCLITests: XCTestCase {
 
     func testDetokenizeAndItsErrors() throws {
         let minilm = tokenizers.appendingPathComponent("minilm/tokenizer.json").path
-        let text = try run(["detokenize", "--tokenizer", minilm, "--skip-special"], stdin: Data("101 7592 1010 2088 999 102\n".utf8))
+        let text = try runCLI(["detokenize", "--tokenizer", minilm, "--skip-special"], stdin: Data("101 7592 1010 2088 999 102\n".utf8))
         XCTAssertEqual(text.stdout, "hello, world!\n")
-        let bad = try run(["detokenize", "--tokenizer", minilm], stdin: Data("{\"ids\": [101, 99999999]}\n{\"ids\": [101]}\n".utf8))
+        let bad = try runCLI(["detokenize", "--tokenizer", minilm], stdin: Data("{\"ids\": [101, 99999999]}\n{\"ids\": [101]}\n".utf8))
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stdout.contains("99999999"), bad.stdout)
         XCTAssertTrue(bad.stdout.contains("\"text\":\"[CLS]\""), bad.stdout)
-        let missing = try run(["tokenize", "--tokenizer", "/no/such/tokenizer.json", "--text", "x"], stdin: Data())
+        let missing = try runCLI(["tokenize", "--tokenizer", "/no/such/tokenizer.json", "--text", "x"], stdin: Data())
         XCTAssertEqual(missing.status, 2)
     }
 }

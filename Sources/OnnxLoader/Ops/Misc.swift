@@ -28,36 +28,25 @@ func registerComposite(_ registry: inout OperatorRegistry) {
             return [try Tensor.select(keep, x, Tensor(zeros: [], dtype: x.dtype))]
         }
     }
-    registry.register("CumSum", since: [11, 14]) { attributes in
-        let exclusive = attributes.int("exclusive", default: 0) == 1, reverse = attributes.int("reverse", default: 0) == 1
-        return ClosureOperator { inputs in
-            let x = try inputs.required(0, "CumSum")
-            let axis = try Shape.normalizeAxis(Int(try inputs.required(1, "CumSum").scalarDouble("CumSum")), rank: x.rank, op: "CumSum")
-            return [try alongAxis(x, axis: axis) { row in
-                var running = 0.0
-                var result = [Double](repeating: 0, count: row.count)
-                for step in 0..<row.count {
-                    let i = reverse ? row.count - 1 - step : step
-                    if exclusive { result[i] = running; running += row[i] } else { running += row[i]; result[i] = running }
-                }
-                return result
-            }]
-        }
-    }
-    registry.register("CumProd", since: [26]) { attributes in
-        let exclusive = attributes.int("exclusive", default: 0) == 1, reverse = attributes.int("reverse", default: 0) == 1
-        return ClosureOperator { inputs in
-            let x = try inputs.required(0, "CumProd")
-            let axis = try Shape.normalizeAxis(Int(try inputs.required(1, "CumProd").scalarDouble("CumProd")), rank: x.rank, op: "CumProd")
-            return [try alongAxis(x, axis: axis) { row in
-                var running = 1.0
-                var result = [Double](repeating: 1, count: row.count)
-                for step in 0..<row.count {
-                    let i = reverse ? row.count - 1 - step : step
-                    if exclusive { result[i] = running; running *= row[i] } else { running *= row[i]; result[i] = running }
-                }
-                return result
-            }]
+    let cumulative: [(String, [Int], Double, @Sendable (Double, Double) -> Double)] = [
+        ("CumSum", [11, 14], 0, { $0 + $1 }), ("CumProd", [26], 1, { $0 * $1 }),
+    ]
+    for (name, versions, identity, combine) in cumulative {
+        registry.register(name, since: versions) { attributes in
+            let exclusive = attributes.int("exclusive", default: 0) == 1, reverse = attributes.int("reverse", default: 0) == 1
+            return ClosureOperator { inputs in
+                let x = try inputs.required(0, name)
+                let axis = try Shape.normalizeAxis(Int(try inputs.required(1, name).scalarDouble(name)), rank: x.rank, op: name)
+                return [try alongAxis(x, axis: axis) { row in
+                    var running = identity
+                    var result = [Double](repeating: identity, count: row.count)
+                    for step in 0..<row.count {
+                        let i = reverse ? row.count - 1 - step : step
+                        if exclusive { result[i] = running; running = combine(running, row[i]) } else { running = combine(running, row[i]); result[i] = running }
+                    }
+                    return result
+                }]
+            }
         }
     }
     registry.register("EyeLike", since: [9, 22]) { attributes in
