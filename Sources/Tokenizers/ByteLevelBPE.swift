@@ -51,9 +51,18 @@ enum GPT2Split {
 final class BPEModel: Sendable {
     let vocab: [String: Int]
     private let merges: [UInt64: (rank: Int, result: Int)]
+    /// Characters missing from the vocabulary become their UTF-8 bytes as `<0xHH>` tokens.
+    let byteFallback: Bool
+    /// The id for anything else unknown (nil: dropped).
+    let unknownId: Int?
+    /// Runs of unknown characters become one unknown token.
+    let fuseUnknown: Bool
 
-    init(vocab: [String: Int], merges: [(String, String)]) throws(TokenizerError) {
+    init(vocab: [String: Int], merges: [(String, String)], byteFallback: Bool = false, unknownId: Int? = nil, fuseUnknown: Bool = false) throws(TokenizerError) {
         self.vocab = vocab
+        self.byteFallback = byteFallback
+        self.unknownId = unknownId
+        self.fuseUnknown = fuseUnknown
         var table: [UInt64: (Int, Int)] = [:]
         table.reserveCapacity(merges.count)
         for (rank, (left, right)) in merges.enumerated() {
@@ -66,19 +75,44 @@ final class BPEModel: Sendable {
         self.merges = table
     }
 
-    /// Ids for one pre-token given as alphabet characters (-1 for a character outside the vocabulary).
-    func encode(_ word: String) -> [Int] {
-        var ids = word.unicodeScalars.map { vocab[String($0)] ?? -1 }
-        while ids.count > 1 {
+    /// Token ids for one word, each with the range of the word's scalars it covers.
+    func encode(_ word: [Unicode.Scalar]) -> [(id: Int, range: Range<Int>)] {
+        var symbols: [(id: Int, range: Range<Int>, known: Bool)] = []
+        for (index, scalar) in word.enumerated() {
+            if let id = vocab[String(scalar)] {
+                symbols.append((id, index..<(index + 1), true))
+                continue
+            }
+            if byteFallback {
+                let bytes = Array(String(scalar).utf8)
+                let ids = bytes.compactMap { vocab["<0x" + String($0, radix: 16, uppercase: true).leftPadded(to: 2) + ">"] }
+                if ids.count == bytes.count {
+                    for id in ids { symbols.append((id, index..<(index + 1), false)) }
+                    continue
+                }
+            }
+            guard let unknownId else { continue }
+            if fuseUnknown, let last = symbols.last, last.id == unknownId, !last.known, last.range.upperBound == index {
+                symbols[symbols.count - 1].range = last.range.lowerBound..<(index + 1)
+            } else {
+                symbols.append((unknownId, index..<(index + 1), false))
+            }
+        }
+        while symbols.count > 1 {
             var best: (rank: Int, position: Int, result: Int)?
-            for i in 0..<(ids.count - 1) {
-                let key = UInt64(UInt32(truncatingIfNeeded: ids[i])) << 32 | UInt64(UInt32(truncatingIfNeeded: ids[i + 1]))
+            for i in 0..<(symbols.count - 1) {
+                let key = UInt64(UInt32(truncatingIfNeeded: symbols[i].id)) << 32 | UInt64(UInt32(truncatingIfNeeded: symbols[i + 1].id))
                 if let merge = merges[key], merge.rank < (best?.rank ?? Int.max) { best = (merge.rank, i, merge.result) }
             }
             guard let best else { break }
-            ids[best.position] = best.result
-            ids.remove(at: best.position + 1)
+            let left = symbols[best.position], right = symbols[best.position + 1]
+            symbols[best.position] = (best.result, left.range.lowerBound..<right.range.upperBound, true)
+            symbols.remove(at: best.position + 1)
         }
-        return ids
+        return symbols.map { ($0.id, $0.range) }
     }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

@@ -40,17 +40,31 @@ public struct Encoding: Sendable, Equatable {
 /// (ByteLevel pre-tokenizer, BPE, ByteLevel decoder), TemplateProcessing, and added tokens; other
 /// component types are load errors naming their JSON path.
 public final class Tokenizer: @unchecked Sendable {
-    enum PreTokenizer { case none, bert, byteLevel }
+    enum PreTokenizer: Equatable {
+        case none, bert, byteLevel
+        /// Spaces become `replacement`; one is prepended ("always", or "first": only to the text's
+        /// first section); with `split`, words start at each replacement.
+        case metaspace(replacement: Unicode.Scalar, prependScheme: String, split: Bool)
+    }
     enum Model {
         case wordPiece(WordPiece)
         case bpe(BPEModel)
     }
-    enum Decoder { case none, wordPiece(prefix: String, cleanup: Bool), byteLevel }
+    /// Decoding steps, applied in order to the list of token strings, then joined.
+    enum DecoderStep {
+        case wordPiece(prefix: String, cleanup: Bool)
+        case byteLevel
+        case replace(pattern: String, content: String)
+        case byteFallback
+        case fuse
+        case strip(content: Character, start: Int, stop: Int)
+        case metaspace(replacement: String, prependScheme: String)
+    }
 
     let normalizer: BertNormalizer?
     let preTokenizer: PreTokenizer
     let model: Model
-    let decoder: Decoder
+    let decoder: [DecoderStep]
     let vocab: [String: Int]
     let vocabulary: [Int: String]
     /// Added tokens matched in the raw text before normalisation, longest first.
@@ -94,6 +108,12 @@ public final class Tokenizer: @unchecked Sendable {
                 throw .unsupportedComponent(jsonPath: "$.pre_tokenizer", type: "ByteLevel with add_prefix_space or without use_regex")
             }
             preTokenizer = .byteLevel
+        case let ("Metaspace", object)?:
+            guard let replacement = (object["replacement"] as? String)?.unicodeScalars.first else {
+                throw .invalidField(jsonPath: "$.pre_tokenizer.replacement", reason: "expected one character")
+            }
+            preTokenizer = .metaspace(replacement: replacement, prependScheme: object["prepend_scheme"] as? String ?? "always",
+                                      split: object["split"] as? Bool ?? true)
         case let (kind, _)?: throw .unsupportedComponent(jsonPath: "$.pre_tokenizer", type: kind)
         }
         // Model.
@@ -112,10 +132,8 @@ public final class Tokenizer: @unchecked Sendable {
                                               continuingPrefix: model["continuing_subword_prefix"] as? String ?? "##",
                                               maxInputCharsPerWord: (model["max_input_chars_per_word"] as? NSNumber)?.intValue ?? 100))
         } else {
-            for flag in ["byte_fallback", "fuse_unk", "ignore_merges"] where (model[flag] as? Bool) == true {
-                throw .unsupportedComponent(jsonPath: "$.model.\(flag)", type: "true")
-            }
-            for field in ["continuing_subword_prefix", "end_of_word_suffix", "unk_token"] {
+            if (model["ignore_merges"] as? Bool) == true { throw .unsupportedComponent(jsonPath: "$.model.ignore_merges", type: "true") }
+            for field in ["continuing_subword_prefix", "end_of_word_suffix"] {
                 if let value = model[field] as? String, !value.isEmpty { throw .unsupportedComponent(jsonPath: "$.model.\(field)", type: value) }
             }
             var pairs: [(String, String)] = []
@@ -128,7 +146,9 @@ public final class Tokenizer: @unchecked Sendable {
                     throw .invalidField(jsonPath: "$.model.merges[\(index)]", reason: "expected \"a b\" or [\"a\", \"b\"]")
                 }
             }
-            self.model = .bpe(try BPEModel(vocab: vocab, merges: pairs))
+            let unknown = (model["unk_token"] as? String).flatMap { vocab[$0] }
+            self.model = .bpe(try BPEModel(vocab: vocab, merges: pairs, byteFallback: model["byte_fallback"] as? Bool ?? false,
+                                           unknownId: unknown, fuseUnknown: model["fuse_unk"] as? Bool ?? false))
         }
         var byId: [Int: String] = [:]
         for (token, id) in vocab { byId[id] = token }
@@ -166,11 +186,36 @@ public final class Tokenizer: @unchecked Sendable {
         }
         self.template = template
         // Decoder.
-        switch try type(root["decoder"], "$.decoder") {
-        case nil: decoder = .none
-        case let ("WordPiece", object)?: decoder = .wordPiece(prefix: object["prefix"] as? String ?? "##", cleanup: object["cleanup"] as? Bool ?? true)
-        case ("ByteLevel", _)?: decoder = .byteLevel
-        case let (kind, _)?: throw .unsupportedComponent(jsonPath: "$.decoder", type: kind)
+        func step(_ kind: String, _ object: [String: Any], _ path: String) throws(TokenizerError) -> [DecoderStep] {
+            switch kind {
+            case "WordPiece": return [.wordPiece(prefix: object["prefix"] as? String ?? "##", cleanup: object["cleanup"] as? Bool ?? true)]
+            case "ByteLevel": return [.byteLevel]
+            case "ByteFallback": return [.byteFallback]
+            case "Fuse": return [.fuse]
+            case "Replace":
+                guard let pattern = (object["pattern"] as? [String: Any])?["String"] as? String, let content = object["content"] as? String else {
+                    throw .unsupportedComponent(jsonPath: path, type: "Replace with a regex pattern")
+                }
+                return [.replace(pattern: pattern, content: content)]
+            case "Strip":
+                guard let content = (object["content"] as? String)?.first else { throw .invalidField(jsonPath: path, reason: "content must be one character") }
+                return [.strip(content: content, start: (object["start"] as? NSNumber)?.intValue ?? 0, stop: (object["stop"] as? NSNumber)?.intValue ?? 0)]
+            case "Metaspace":
+                return [.metaspace(replacement: object["replacement"] as? String ?? "\u{2581}", prependScheme: object["prepend_scheme"] as? String ?? "always")]
+            case "Sequence":
+                var steps: [DecoderStep] = []
+                for (index, inner) in ((object["decoders"] as? [[String: Any]]) ?? []).enumerated() {
+                    guard let innerKind = inner["type"] as? String else { throw .invalidField(jsonPath: "\(path).decoders[\(index)]", reason: "no type") }
+                    steps += try step(innerKind, inner, "\(path).decoders[\(index)]")
+                }
+                return steps
+            default: throw .unsupportedComponent(jsonPath: path, type: kind)
+            }
+        }
+        if let (kind, object) = try type(root["decoder"], "$.decoder") {
+            decoder = try step(kind, object, "$.decoder")
+        } else {
+            decoder = []
         }
     }
 
@@ -196,15 +241,11 @@ public final class Tokenizer: @unchecked Sendable {
                             sources.append(index)
                         }
                     }
-                    var position = 0
-                    for id in bpe.encode(String(characters)) {
-                        let token = vocabulary[id] ?? ""
-                        let length = max(token.unicodeScalars.count, 1)
-                        let first = sources[min(position, sources.count - 1)], last = sources[min(position + length - 1, sources.count - 1)]
+                    for (id, range) in bpe.encode(Array(characters)) where !range.isEmpty {
+                        let first = sources[range.lowerBound], last = sources[range.upperBound - 1]
                         body.ids.append(id)
-                        body.tokens.append(token)
+                        body.tokens.append(vocabulary[id] ?? "")
                         body.offsets.append(normalized.originalSpan(first..<(last + 1)))
-                        position += length
                     }
                 }
             case let (_, .wordPiece(wordPiece)):
@@ -218,14 +259,21 @@ public final class Tokenizer: @unchecked Sendable {
                     }
                 }
             case let (_, .bpe(bpe)):
-                let ids = bpe.encode(String(String.UnicodeScalarView(normalized.scalars)))
-                var position = 0
-                for id in ids {
-                    let length = max(vocabulary[id]?.unicodeScalars.count ?? 1, 1)
-                    body.ids.append(id)
-                    body.tokens.append(vocabulary[id] ?? "")
-                    body.offsets.append(normalized.originalSpan(position..<min(position + length, normalized.scalars.count)))
-                    position += length
+                var words = [0..<normalized.scalars.count]
+                if case let .metaspace(replacement, scheme, split) = preTokenizer {
+                    normalized.transform { $0 == " " ? [replacement] : [$0] }
+                    let first = segmentStart == 0
+                    if (scheme == "always" || (scheme == "first" && first)), normalized.scalars.first != replacement, let origin = normalized.origins.first {
+                        normalized = NormalizedText(scalars: [replacement] + normalized.scalars, origins: [origin] + normalized.origins)
+                    }
+                    words = split ? Tokenizer.splitBefore(replacement, normalized.scalars) : [0..<normalized.scalars.count]
+                }
+                for word in words where !word.isEmpty {
+                    for (id, range) in bpe.encode(Array(normalized.scalars[word])) {
+                        body.ids.append(id)
+                        body.tokens.append(vocabulary[id] ?? "")
+                        body.offsets.append(normalized.originalSpan((word.lowerBound + range.lowerBound)..<(word.lowerBound + range.upperBound)))
+                    }
                 }
             }
         }
@@ -276,9 +324,13 @@ public final class Tokenizer: @unchecked Sendable {
             if skipSpecialTokens && specialIds.contains(id) { continue }
             tokens.append(token)
         }
-        switch decoder {
-        case .none:
-            return tokens.joined(separator: " ")
+        for step in decoder { tokens = Tokenizer.apply(step, to: tokens) }
+        return decoder.isEmpty ? tokens.joined(separator: " ") : tokens.joined()
+    }
+
+    /// One decoding step over the token strings.
+    static func apply(_ step: DecoderStep, to tokens: [String]) -> [String] {
+        switch step {
         case .byteLevel:
             var bytes: [UInt8] = []
             for token in tokens {
@@ -286,11 +338,10 @@ public final class Tokenizer: @unchecked Sendable {
                     if let byte = ByteLevelAlphabet.bytes[scalar.value] { bytes.append(byte) } else { bytes += Array(String(scalar).utf8) }
                 }
             }
-            return String(decoding: bytes, as: UTF8.self)
+            return [String(decoding: bytes, as: UTF8.self)]
         case let .wordPiece(prefix, cleanup):
-            var text = ""
             let prefixScalars = Array(prefix.unicodeScalars)
-            for (index, token) in tokens.enumerated() {
+            return tokens.enumerated().map { index, token in
                 var piece = token
                 if index != 0 {
                     // Compare scalars, not Characters: a combining mark after "##" joins its grapheme.
@@ -300,11 +351,62 @@ public final class Tokenizer: @unchecked Sendable {
                         piece = " " + piece
                     }
                 }
-                if cleanup { piece = Tokenizer.cleanup(piece) }
-                text += piece
+                return cleanup ? Tokenizer.cleanup(piece) : piece
             }
-            return text
+        case let .replace(pattern, content):
+            return tokens.map { $0.replacingOccurrences(of: pattern, with: content) }
+        case .byteFallback:
+            var result: [String] = []
+            var pending: [UInt8] = []
+            func flush() {
+                guard !pending.isEmpty else { return }
+                if let text = String(validating: pending, as: UTF8.self) { result.append(text) } else {
+                    result.append(String(repeating: "\u{FFFD}", count: pending.count))
+                }
+                pending = []
+            }
+            for token in tokens {
+                let scalars = Array(token.unicodeScalars)
+                if scalars.count == 6, token.hasPrefix("<0x"), token.hasSuffix(">"),
+                   let byte = UInt8(String(String.UnicodeScalarView(scalars[3..<5])), radix: 16) {
+                    pending.append(byte)
+                } else {
+                    flush()
+                    result.append(token)
+                }
+            }
+            flush()
+            return result
+        case .fuse:
+            return [tokens.joined()]
+        case let .strip(content, start, stop):
+            return tokens.map { token in
+                var characters = Array(token.unicodeScalars)
+                var removed = 0
+                while removed < start, let first = characters.first, Character(first) == content { characters.removeFirst(); removed += 1 }
+                removed = 0
+                while removed < stop, let last = characters.last, Character(last) == content { characters.removeLast(); removed += 1 }
+                return String(String.UnicodeScalarView(characters))
+            }
+        case let .metaspace(replacement, scheme):
+            return tokens.enumerated().map { index, token in
+                var text = token.replacingOccurrences(of: replacement, with: " ")
+                if index == 0, scheme != "never", text.hasPrefix(" ") { text.removeFirst() }
+                return text
+            }
         }
+    }
+
+    /// Word ranges that each start at an occurrence of `marker` (Metaspace with split).
+    static func splitBefore(_ marker: Unicode.Scalar, _ scalars: [Unicode.Scalar]) -> [Range<Int>] {
+        var words: [Range<Int>] = []
+        var start = 0
+        for (index, scalar) in scalars.enumerated() where scalar == marker && index > start {
+            words.append(start..<index)
+            start = index
+        }
+        if start < scalars.count { words.append(start..<scalars.count) }
+        return words
     }
 
     /// The WordPiece decoder's cleanup of spaces before punctuation and English contractions.
