@@ -87,14 +87,14 @@ enum BertPreTokenizer {
 
 /// WordPiece: greedy longest-match-first sub-words, continuation pieces prefixed.
 struct WordPiece {
-    let vocab: [String: Int]
+    let vocab: [[UInt8]: Int]
     let unknownToken: String
     let continuingPrefix: String
     let maxInputCharsPerWord: Int
 
     /// Tokens of one word as (id, token, scalar range within the word).
     func tokenize(_ word: ArraySlice<Unicode.Scalar>) -> [(Int, String, Range<Int>)] {
-        let unknown = [(vocab[unknownToken] ?? 0, unknownToken, 0..<word.count)]
+        let unknown = [(vocab[Array(unknownToken.utf8)] ?? 0, unknownToken, 0..<word.count)]
         if word.count > maxInputCharsPerWord { return unknown }
         var pieces: [(Int, String, Range<Int>)] = []
         let scalars = Array(word)
@@ -105,7 +105,7 @@ struct WordPiece {
             while end > start {
                 var candidate = String(String.UnicodeScalarView(scalars[start..<end]))
                 if start > 0 { candidate = continuingPrefix + candidate }
-                if let id = vocab[candidate] {
+                if let id = vocab[Array(candidate.utf8)] {
                     found = (id, candidate)
                     break
                 }

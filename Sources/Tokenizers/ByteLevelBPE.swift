@@ -49,7 +49,7 @@ enum GPT2Split {
 
 /// Byte-pair encoding over ids: merge ranks keyed by the pair of ids.
 final class BPEModel: Sendable {
-    let vocab: [String: Int]
+    let vocab: [[UInt8]: Int]
     private let merges: [UInt64: (rank: Int, result: Int)]
     /// Characters missing from the vocabulary become their UTF-8 bytes as `<0xHH>` tokens.
     let byteFallback: Bool
@@ -58,7 +58,7 @@ final class BPEModel: Sendable {
     /// Runs of unknown characters become one unknown token.
     let fuseUnknown: Bool
 
-    init(vocab: [String: Int], merges: [(String, String)], byteFallback: Bool = false, unknownId: Int? = nil, fuseUnknown: Bool = false) throws(TokenizerError) {
+    init(vocab: [[UInt8]: Int], merges: [([UInt8], [UInt8])], byteFallback: Bool = false, unknownId: Int? = nil, fuseUnknown: Bool = false) throws(TokenizerError) {
         self.vocab = vocab
         self.byteFallback = byteFallback
         self.unknownId = unknownId
@@ -67,7 +67,8 @@ final class BPEModel: Sendable {
         table.reserveCapacity(merges.count)
         for (rank, (left, right)) in merges.enumerated() {
             guard let a = vocab[left], let b = vocab[right], let merged = vocab[left + right] else {
-                throw .invalidField(jsonPath: "$.model.merges[\(rank)]", reason: "'\(left) \(right)' uses tokens missing from the vocabulary")
+                let text = String(decoding: left, as: UTF8.self) + " " + String(decoding: right, as: UTF8.self)
+                throw .invalidField(jsonPath: "$.model.merges[\(rank)]", reason: "'\(text)' uses tokens missing from the vocabulary")
             }
             let key = UInt64(UInt32(truncatingIfNeeded: a)) << 32 | UInt64(UInt32(truncatingIfNeeded: b))
             if table[key] == nil { table[key] = (rank, merged) }
@@ -79,13 +80,13 @@ final class BPEModel: Sendable {
     func encode(_ word: [Unicode.Scalar]) -> [(id: Int, range: Range<Int>)] {
         var symbols: [(id: Int, range: Range<Int>, known: Bool)] = []
         for (index, scalar) in word.enumerated() {
-            if let id = vocab[String(scalar)] {
+            if let id = vocab[Array(String(scalar).utf8)] {
                 symbols.append((id, index..<(index + 1), true))
                 continue
             }
             if byteFallback {
                 let bytes = Array(String(scalar).utf8)
-                let ids = bytes.compactMap { vocab["<0x" + String($0, radix: 16, uppercase: true).leftPadded(to: 2) + ">"] }
+                let ids = bytes.compactMap { vocab[Array(("<0x" + String($0, radix: 16, uppercase: true).leftPadded(to: 2) + ">").utf8)] }
                 if ids.count == bytes.count {
                     for id in ids { symbols.append((id, index..<(index + 1), false)) }
                     continue

@@ -65,7 +65,7 @@ public final class Tokenizer: @unchecked Sendable {
     let preTokenizer: PreTokenizer
     let model: Model
     let decoder: [DecoderStep]
-    let vocab: [String: Int]
+    let vocab: [[UInt8]: Int]
     let vocabulary: [Int: String]
     /// Added tokens matched in the raw text before normalisation, longest first.
     let addedTokens: [(content: String, scalars: [Unicode.Scalar], id: Int, special: Bool)]
@@ -75,93 +75,95 @@ public final class Tokenizer: @unchecked Sendable {
     /// Loads `tokenizer.json` from `path`.
     public convenience init(path: String) throws(TokenizerError) {
         guard let data = FileManager.default.contents(atPath: path) else { throw .cannotRead(path: path) }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw .malformedJSON(path: path, reason: "\((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)")
-        }
-        guard let root = object as? [String: Any] else { throw .malformedJSON(path: path, reason: "the top level is not an object") }
-        try self.init(json: root)
+        try self.init(root: try JSONReader.parse(Array(data), name: path))
     }
 
-    /// Builds a tokenizer from a parsed `tokenizer.json`.
-    public init(json root: [String: Any]) throws(TokenizerError) {
-        func type(_ value: Any?, _ path: String) throws(TokenizerError) -> (String, [String: Any])? {
-            guard let value, !(value is NSNull) else { return nil }
-            guard let object = value as? [String: Any], let type = object["type"] as? String else {
-                throw .invalidField(jsonPath: path, reason: "expected an object with a \"type\"")
-            }
-            return (type, object)
+    /// Builds a tokenizer from a parsed `tokenizer.json` given as Foundation objects.
+    public convenience init(json: [String: Any]) throws(TokenizerError) {
+        guard let data = try? JSONSerialization.data(withJSONObject: json) else {
+            throw .malformedJSON(path: "<json>", reason: "not serialisable")
+        }
+        try self.init(root: try JSONReader.parse(Array(data), name: "<json>"))
+    }
+
+    init(root: JSONValue) throws(TokenizerError) {
+        guard root.members != nil else { throw .malformedJSON(path: "tokenizer.json", reason: "the top level is not an object") }
+        func component(_ value: JSONValue?, _ path: String) throws(TokenizerError) -> (String, JSONValue)? {
+            guard let value, !value.isNull else { return nil }
+            guard let type = value["type"]?.string else { throw .invalidField(jsonPath: path, reason: "expected an object with a \"type\"") }
+            return (type, value)
         }
         // Normalizer.
-        if let (kind, object) = try type(root["normalizer"], "$.normalizer") {
+        if let (kind, object) = try component(root["normalizer"], "$.normalizer") {
             guard kind == "BertNormalizer" else { throw .unsupportedComponent(jsonPath: "$.normalizer", type: kind) }
-            normalizer = BertNormalizer(cleanText: object["clean_text"] as? Bool ?? true, handleChineseChars: object["handle_chinese_chars"] as? Bool ?? true,
-                                        stripAccents: object["strip_accents"] as? Bool, lowercase: object["lowercase"] as? Bool ?? true)
+            normalizer = BertNormalizer(cleanText: object["clean_text"]?.bool ?? true, handleChineseChars: object["handle_chinese_chars"]?.bool ?? true,
+                                        stripAccents: object["strip_accents"]?.bool, lowercase: object["lowercase"]?.bool ?? true)
         } else {
             normalizer = nil
         }
-        switch try type(root["pre_tokenizer"], "$.pre_tokenizer") {
+        switch try component(root["pre_tokenizer"], "$.pre_tokenizer") {
         case nil: preTokenizer = .none
         case ("BertPreTokenizer", _)?: preTokenizer = .bert
         case let ("ByteLevel", object)?:
-            guard object["add_prefix_space"] as? Bool != true, object["use_regex"] as? Bool != false else {
+            guard object["add_prefix_space"]?.bool != true, object["use_regex"]?.bool != false else {
                 throw .unsupportedComponent(jsonPath: "$.pre_tokenizer", type: "ByteLevel with add_prefix_space or without use_regex")
             }
             preTokenizer = .byteLevel
         case let ("Metaspace", object)?:
-            guard let replacement = (object["replacement"] as? String)?.unicodeScalars.first else {
+            guard let replacement = object["replacement"]?.string?.unicodeScalars.first else {
                 throw .invalidField(jsonPath: "$.pre_tokenizer.replacement", reason: "expected one character")
             }
-            preTokenizer = .metaspace(replacement: replacement, prependScheme: object["prepend_scheme"] as? String ?? "always",
-                                      split: object["split"] as? Bool ?? true)
+            preTokenizer = .metaspace(replacement: replacement, prependScheme: object["prepend_scheme"]?.string ?? "always",
+                                      split: object["split"]?.bool ?? true)
         case let (kind, _)?: throw .unsupportedComponent(jsonPath: "$.pre_tokenizer", type: kind)
         }
         // Model.
-        guard let (modelKind, model) = try type(root["model"], "$.model") else { throw .invalidField(jsonPath: "$.model", reason: "missing") }
+        guard let (modelKind, model) = try component(root["model"], "$.model") else { throw .invalidField(jsonPath: "$.model", reason: "missing") }
         guard modelKind == "WordPiece" || modelKind == "BPE" else { throw .unsupportedComponent(jsonPath: "$.model", type: modelKind) }
-        guard let rawVocab = model["vocab"] as? [String: Any] else { throw .invalidField(jsonPath: "$.model.vocab", reason: "expected an object of token ids") }
-        var vocab: [String: Int] = [:]
-        vocab.reserveCapacity(rawVocab.count)
-        for (token, id) in rawVocab {
-            guard let number = (id as? NSNumber)?.intValue else { throw .invalidField(jsonPath: "$.model.vocab[\"\(token)\"]", reason: "not an integer id") }
+        guard let entries = model["vocab"]?.members else { throw .invalidField(jsonPath: "$.model.vocab", reason: "expected an object of token ids") }
+        var vocab: [[UInt8]: Int] = [:]
+        vocab.reserveCapacity(entries.count)
+        var byId: [Int: String] = [:]
+        byId.reserveCapacity(entries.count)
+        for (token, id) in entries {
+            guard let number = id.int else { throw .invalidField(jsonPath: "$.model.vocab[\"\(String(decoding: token, as: UTF8.self))\"]", reason: "not an integer id") }
             vocab[token] = number
+            byId[number] = String(decoding: token, as: UTF8.self)
         }
         self.vocab = vocab
         if modelKind == "WordPiece" {
-            self.model = .wordPiece(WordPiece(vocab: vocab, unknownToken: model["unk_token"] as? String ?? "[UNK]",
-                                              continuingPrefix: model["continuing_subword_prefix"] as? String ?? "##",
-                                              maxInputCharsPerWord: (model["max_input_chars_per_word"] as? NSNumber)?.intValue ?? 100))
+            self.model = .wordPiece(WordPiece(vocab: vocab, unknownToken: model["unk_token"]?.string ?? "[UNK]",
+                                              continuingPrefix: model["continuing_subword_prefix"]?.string ?? "##",
+                                              maxInputCharsPerWord: model["max_input_chars_per_word"]?.int ?? 100))
         } else {
-            if (model["ignore_merges"] as? Bool) == true { throw .unsupportedComponent(jsonPath: "$.model.ignore_merges", type: "true") }
+            if model["ignore_merges"]?.bool == true { throw .unsupportedComponent(jsonPath: "$.model.ignore_merges", type: "true") }
             for field in ["continuing_subword_prefix", "end_of_word_suffix"] {
-                if let value = model[field] as? String, !value.isEmpty { throw .unsupportedComponent(jsonPath: "$.model.\(field)", type: value) }
+                if let value = model[field]?.string, !value.isEmpty { throw .unsupportedComponent(jsonPath: "$.model.\(field)", type: value) }
             }
-            var pairs: [(String, String)] = []
-            for (index, entry) in ((model["merges"] as? [Any]) ?? []).enumerated() {
-                if let text = entry as? String, let space = text.firstIndex(of: " ") {
-                    pairs.append((String(text[..<space]), String(text[text.index(after: space)...])))
-                } else if let pair = entry as? [String], pair.count == 2 {
-                    pairs.append((pair[0], pair[1]))
+            var pairs: [([UInt8], [UInt8])] = []
+            for (index, entry) in (model["merges"]?.array ?? []).enumerated() {
+                if let text = entry.bytes, let space = text.firstIndex(of: 0x20) {
+                    pairs.append((Array(text[..<space]), Array(text[(space + 1)...])))
+                } else if let pair = entry.array, pair.count == 2, let left = pair[0].bytes, let right = pair[1].bytes {
+                    pairs.append((left, right))
                 } else {
                     throw .invalidField(jsonPath: "$.model.merges[\(index)]", reason: "expected \"a b\" or [\"a\", \"b\"]")
                 }
             }
-            let unknown = (model["unk_token"] as? String).flatMap { vocab[$0] }
-            self.model = .bpe(try BPEModel(vocab: vocab, merges: pairs, byteFallback: model["byte_fallback"] as? Bool ?? false,
-                                           unknownId: unknown, fuseUnknown: model["fuse_unk"] as? Bool ?? false))
+            let unknown = model["unk_token"]?.bytes.flatMap { vocab[$0] }
+            self.model = .bpe(try BPEModel(vocab: vocab, merges: pairs, byteFallback: model["byte_fallback"]?.bool ?? false,
+                                           unknownId: unknown, fuseUnknown: model["fuse_unk"]?.bool ?? false))
         }
-        var byId: [Int: String] = [:]
-        for (token, id) in vocab { byId[id] = token }
         // Added tokens.
         var added: [(String, [Unicode.Scalar], Int, Bool)] = []
-        for (index, entry) in ((root["added_tokens"] as? [[String: Any]]) ?? []).enumerated() {
-            guard let content = entry["content"] as? String, let id = (entry["id"] as? NSNumber)?.intValue else {
+        for (index, entry) in (root["added_tokens"]?.array ?? []).enumerated() {
+            guard let content = entry["content"]?.string, let id = entry["id"]?.int else {
                 throw .invalidField(jsonPath: "$.added_tokens[\(index)]", reason: "needs content and id")
             }
-            for flag in ["lstrip", "rstrip", "single_word", "normalized"] where (entry[flag] as? Bool) == true {
+            for flag in ["lstrip", "rstrip", "single_word", "normalized"] where entry[flag]?.bool == true {
                 throw .unsupportedComponent(jsonPath: "$.added_tokens[\(index)].\(flag)", type: "true")
             }
-            added.append((content, Array(content.unicodeScalars), id, entry["special"] as? Bool ?? false))
+            added.append((content, Array(content.unicodeScalars), id, entry["special"]?.bool ?? false))
             byId[id] = content
         }
         addedTokens = added.sorted { $0.1.count > $1.1.count }.map { (content: $0.0, scalars: $0.1, id: $0.2, special: $0.3) }
@@ -169,16 +171,16 @@ public final class Tokenizer: @unchecked Sendable {
         vocabulary = byId
         // Post-processor.
         var template: [(String?, Int)] = [(nil, 0)]
-        if let (kind, object) = try type(root["post_processor"], "$.post_processor") {
-            guard kind == "TemplateProcessing", let single = object["single"] as? [[String: Any]] else {
+        if let (kind, object) = try component(root["post_processor"], "$.post_processor") {
+            guard kind == "TemplateProcessing", let single = object["single"]?.array else {
                 throw .unsupportedComponent(jsonPath: "$.post_processor", type: kind)
             }
             template = []
             for (index, piece) in single.enumerated() {
-                if let special = piece["SpecialToken"] as? [String: Any], let id = special["id"] as? String {
-                    template.append((id, (special["type_id"] as? NSNumber)?.intValue ?? 0))
-                } else if let sequence = piece["Sequence"] as? [String: Any] {
-                    template.append((nil, (sequence["type_id"] as? NSNumber)?.intValue ?? 0))
+                if let special = piece["SpecialToken"], let id = special["id"]?.string {
+                    template.append((id, special["type_id"]?.int ?? 0))
+                } else if let sequence = piece["Sequence"] {
+                    template.append((nil, sequence["type_id"]?.int ?? 0))
                 } else {
                     throw .invalidField(jsonPath: "$.post_processor.single[\(index)]", reason: "expected SpecialToken or Sequence")
                 }
@@ -186,33 +188,33 @@ public final class Tokenizer: @unchecked Sendable {
         }
         self.template = template
         // Decoder.
-        func step(_ kind: String, _ object: [String: Any], _ path: String) throws(TokenizerError) -> [DecoderStep] {
+        func step(_ kind: String, _ object: JSONValue, _ path: String) throws(TokenizerError) -> [DecoderStep] {
             switch kind {
-            case "WordPiece": return [.wordPiece(prefix: object["prefix"] as? String ?? "##", cleanup: object["cleanup"] as? Bool ?? true)]
+            case "WordPiece": return [.wordPiece(prefix: object["prefix"]?.string ?? "##", cleanup: object["cleanup"]?.bool ?? true)]
             case "ByteLevel": return [.byteLevel]
             case "ByteFallback": return [.byteFallback]
             case "Fuse": return [.fuse]
             case "Replace":
-                guard let pattern = (object["pattern"] as? [String: Any])?["String"] as? String, let content = object["content"] as? String else {
+                guard let pattern = object["pattern"]?["String"]?.string, let content = object["content"]?.string else {
                     throw .unsupportedComponent(jsonPath: path, type: "Replace with a regex pattern")
                 }
                 return [.replace(pattern: pattern, content: content)]
             case "Strip":
-                guard let content = (object["content"] as? String)?.first else { throw .invalidField(jsonPath: path, reason: "content must be one character") }
-                return [.strip(content: content, start: (object["start"] as? NSNumber)?.intValue ?? 0, stop: (object["stop"] as? NSNumber)?.intValue ?? 0)]
+                guard let content = object["content"]?.string?.first else { throw .invalidField(jsonPath: path, reason: "content must be one character") }
+                return [.strip(content: content, start: object["start"]?.int ?? 0, stop: object["stop"]?.int ?? 0)]
             case "Metaspace":
-                return [.metaspace(replacement: object["replacement"] as? String ?? "\u{2581}", prependScheme: object["prepend_scheme"] as? String ?? "always")]
+                return [.metaspace(replacement: object["replacement"]?.string ?? "\u{2581}", prependScheme: object["prepend_scheme"]?.string ?? "always")]
             case "Sequence":
                 var steps: [DecoderStep] = []
-                for (index, inner) in ((object["decoders"] as? [[String: Any]]) ?? []).enumerated() {
-                    guard let innerKind = inner["type"] as? String else { throw .invalidField(jsonPath: "\(path).decoders[\(index)]", reason: "no type") }
+                for (index, inner) in (object["decoders"]?.array ?? []).enumerated() {
+                    guard let innerKind = inner["type"]?.string else { throw .invalidField(jsonPath: "\(path).decoders[\(index)]", reason: "no type") }
                     steps += try step(innerKind, inner, "\(path).decoders[\(index)]")
                 }
                 return steps
             default: throw .unsupportedComponent(jsonPath: path, type: kind)
             }
         }
-        if let (kind, object) = try type(root["decoder"], "$.decoder") {
+        if let (kind, object) = try component(root["decoder"], "$.decoder") {
             decoder = try step(kind, object, "$.decoder")
         } else {
             decoder = []
@@ -299,7 +301,7 @@ public final class Tokenizer: @unchecked Sendable {
         var result = Encoding()
         for (token, typeId) in template {
             if let token {
-                let id = addedTokens.first { $0.content == token }?.id ?? vocab[token] ?? 0
+                let id = addedTokens.first { $0.content == token }?.id ?? vocab[Array(token.utf8)] ?? 0
                 result.ids.append(id)
                 result.tokens.append(token)
                 result.offsets.append((0, 0))

@@ -118,3 +118,22 @@ final class SentencePieceComponentTests: XCTestCase {
         XCTAssertEqual(try t.decode([7]), "\u{FFFD}")
     }
 }
+
+/// The Llama SentencePiece vocabulary (BPE with byte fallback, Metaspace) against Hugging Face.
+final class SentencePieceBPETests: XCTestCase {
+    func testLlamaSPMMatchesHuggingFaceOnEveryRecord() throws {
+        let directory = WordPieceTests.fixtures.appendingPathComponent("llama_spm")
+        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("expected_public.jsonl").path) else {
+            return XCTFail("run Fixtures/fetch.sh tokenizers first (it unpacks the goldens)")
+        }
+        let tokenizer = try Tokenizer(path: directory.appendingPathComponent("tokenizer.json").path)
+        let records = try GoldenRecord.load(data)
+        let failures = records.compactMap { record -> String? in
+            let problems = record.problems(tokenizer)
+            return problems.isEmpty ? nil : "record \(record.id): \(problems.joined(separator: ", ")) differ"
+        }
+        print("llama_spm: \(records.count - failures.count) of \(records.count) records match")
+        for failure in failures.prefix(20) { XCTFail(failure) }
+        XCTAssertEqual(failures.count, 0)
+    }
+}

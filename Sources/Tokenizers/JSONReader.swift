@@ -1,0 +1,180 @@
+/// A JSON value whose strings stay exact UTF-8 bytes: no merging of canonically equivalent
+/// keys (as Swift `String` dictionary keys would) and no dropped U+FEFF (as JSONSerialization
+/// does), both of which real vocabularies need.
+indirect enum JSONValue {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string([UInt8])
+    case array([JSONValue])
+    case object([(key: [UInt8], value: JSONValue)])
+
+    /// The member `key` of an object.
+    subscript(key: String) -> JSONValue? {
+        guard case let .object(members) = self else { return nil }
+        let bytes = Array(key.utf8)
+        return members.first { $0.key == bytes }?.value
+    }
+
+    var string: String? { if case let .string(bytes) = self { return String(decoding: bytes, as: UTF8.self) }; return nil }
+    var bytes: [UInt8]? { if case let .string(bytes) = self { return bytes }; return nil }
+    var bool: Bool? { if case let .bool(value) = self { return value }; return nil }
+    var int: Int? {
+        guard case let .number(value) = self, value.rounded() == value, abs(value) < 9e15 else { return nil }
+        return Int(value)
+    }
+    var double: Double? { if case let .number(value) = self { return value }; return nil }
+    var array: [JSONValue]? { if case let .array(values) = self { return values }; return nil }
+    var members: [(key: [UInt8], value: JSONValue)]? { if case let .object(members) = self { return members }; return nil }
+    var isNull: Bool { if case .null = self { return true }; return false }
+}
+
+/// A strict JSON parser over bytes; errors name the byte offset.
+struct JSONReader {
+    private let bytes: [UInt8]
+    private var position = 0
+    private var depth = 0
+
+    /// Parses one JSON document.
+    static func parse(_ bytes: [UInt8], name: String) throws(TokenizerError) -> JSONValue {
+        var reader = JSONReader(bytes: bytes)
+        do throws(JSONFailure) {
+            reader.skipWhitespace()
+            let value = try reader.value()
+            reader.skipWhitespace()
+            guard reader.position == bytes.count else { throw reader.failure("unexpected content after the value") }
+            return value
+        } catch {
+            guard case let .at(offset, reason) = error else { throw .malformedJSON(path: name, reason: "unreadable") }
+            throw .malformedJSON(path: name, reason: "\(reason) at byte \(offset)")
+        }
+    }
+
+    private enum JSONFailure: Error { case at(Int, String) }
+
+    private init(bytes: [UInt8]) { self.bytes = bytes }
+
+    private func failure(_ reason: String) -> JSONFailure { .at(position, reason) }
+
+    private mutating func skipWhitespace() {
+        while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) { position += 1 }
+    }
+
+    private mutating func value() throws(JSONFailure) -> JSONValue {
+        guard position < bytes.count else { throw failure("unexpected end of input") }
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < 512 else { throw failure("nesting deeper than 512") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): return try object()
+        case UInt8(ascii: "["): return try array()
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        default: return .number(try number())
+        }
+    }
+
+    private mutating func literal(_ word: String) throws(JSONFailure) {
+        let expected = Array(word.utf8)
+        guard bytes.count - position >= expected.count, Array(bytes[position..<(position + expected.count)]) == expected else {
+            throw failure("invalid literal")
+        }
+        position += expected.count
+    }
+
+    private mutating func object() throws(JSONFailure) -> JSONValue {
+        position += 1
+        var members: [(key: [UInt8], value: JSONValue)] = []
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+        while true {
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw failure("expected a string key") }
+            let key = try string()
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+            position += 1
+            skipWhitespace()
+            members.append((key, try value()))
+            skipWhitespace()
+            guard position < bytes.count else { throw failure("unterminated object") }
+            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+            if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+            throw failure("expected ',' or '}'")
+        }
+    }
+
+    private mutating func array() throws(JSONFailure) -> JSONValue {
+        position += 1
+        var values: [JSONValue] = []
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(values) }
+        while true {
+            skipWhitespace()
+            values.append(try value())
+            skipWhitespace()
+            guard position < bytes.count else { throw failure("unterminated array") }
+            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+            if bytes[position] == UInt8(ascii: "]") { position += 1; return .array(values) }
+            throw failure("expected ',' or ']'")
+        }
+    }
+
+    private mutating func string() throws(JSONFailure) -> [UInt8] {
+        position += 1
+        var out: [UInt8] = []
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") { position += 1; return out }
+            if byte < 0x20 { throw failure("control character in a string") }
+            if byte != UInt8(ascii: "\\") { out.append(byte); position += 1; continue }
+            position += 1
+            guard position < bytes.count else { break }
+            let escape = bytes[position]
+            position += 1
+            switch escape {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var code = try hex4()
+                if (0xD800..<0xDC00).contains(code), bytes.count - position >= 6, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                    position += 2
+                    let low = try hex4()
+                    if (0xDC00..<0xE000).contains(low) { code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00) } else { position -= 6 }
+                }
+                // Lone surrogates become U+FFFD, as Rust's serde_json does.
+                out += Array(String(Unicode.Scalar(code) ?? "\u{FFFD}").utf8)
+            default: throw failure("invalid escape")
+            }
+        }
+        throw failure("unterminated string")
+    }
+
+    private mutating func hex4() throws(JSONFailure) -> UInt32 {
+        guard bytes.count - position >= 4 else { throw failure("truncated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let digit = UInt32(String(UnicodeScalar(bytes[position])), radix: 16) else { throw failure("invalid \\u escape") }
+            value = value * 16 + digit
+            position += 1
+        }
+        return value
+    }
+
+    private mutating func number() throws(JSONFailure) -> Double {
+        let start = position
+        while position < bytes.count, "+-0123456789.eE".utf8.contains(bytes[position]) { position += 1 }
+        guard position > start, let value = Double(String(decoding: bytes[start..<position], as: UTF8.self)) else {
+            throw failure("invalid number")
+        }
+        return value
+    }
+}
