@@ -41,7 +41,10 @@ public struct Encoding: Sendable, Equatable {
 /// component types are load errors naming their JSON path.
 public final class Tokenizer: @unchecked Sendable {
     enum PreTokenizer: Equatable {
-        case none, bert, byteLevel
+        case none, bert
+        /// GPT-2's split and byte mapping, after isolating each digit when `splitDigits`
+        /// (a Sequence of Digits(individual_digits: true) and ByteLevel).
+        case byteLevel(splitDigits: Bool)
         /// Spaces become `replacement`; one is prepended ("always", or "first": only to the text's
         /// first section); with `split`, words start at each replacement.
         case metaspace(replacement: Unicode.Scalar, prependScheme: String, split: Bool)
@@ -108,7 +111,14 @@ public final class Tokenizer: @unchecked Sendable {
             guard object["add_prefix_space"]?.bool != true, object["use_regex"]?.bool != false else {
                 throw .unsupportedComponent(jsonPath: "$.pre_tokenizer", type: "ByteLevel with add_prefix_space or without use_regex")
             }
-            preTokenizer = .byteLevel
+            preTokenizer = .byteLevel(splitDigits: false)
+        case let ("Sequence", object)?:
+            let steps = object["pretokenizers"]?.array ?? []
+            guard steps.count == 2, steps[0]["type"]?.string == "Digits", steps[0]["individual_digits"]?.bool == true,
+                  steps[1]["type"]?.string == "ByteLevel", steps[1]["add_prefix_space"]?.bool != true, steps[1]["use_regex"]?.bool != false else {
+                throw .unsupportedComponent(jsonPath: "$.pre_tokenizer", type: "Sequence other than [Digits(individual), ByteLevel]")
+            }
+            preTokenizer = .byteLevel(splitDigits: true)
         case let ("Metaspace", object)?:
             guard let replacement = object["replacement"]?.string?.unicodeScalars.first else {
                 throw .invalidField(jsonPath: "$.pre_tokenizer.replacement", reason: "expected one character")
@@ -232,8 +242,12 @@ public final class Tokenizer: @unchecked Sendable {
             var normalized = NormalizedText(scalars[segmentStart..<end], startingAt: segmentStart)
             normalizer?.normalize(&normalized)
             switch (preTokenizer, model) {
-            case let (.byteLevel, .bpe(bpe)):
-                for piece in GPT2Split.split(normalized.scalars[...]) {
+            case let (.byteLevel(splitDigits), .bpe(bpe)):
+                let sections = splitDigits ? Tokenizer.isolateDigits(normalized.scalars) : [0..<normalized.scalars.count]
+                let pieces = sections.flatMap { section in
+                    GPT2Split.split(normalized.scalars[section]).map { ($0.lowerBound + section.lowerBound)..<($0.upperBound + section.lowerBound) }
+                }
+                for piece in pieces {
                     // Each byte becomes an alphabet character; remember which scalar it came from.
                     var characters = String.UnicodeScalarView()
                     var sources: [Int] = []
@@ -397,6 +411,23 @@ public final class Tokenizer: @unchecked Sendable {
                 return text
             }
         }
+    }
+
+    /// Ranges with every numeric character (Unicode N*) on its own, the runs between kept whole.
+    static func isolateDigits(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for (index, scalar) in scalars.enumerated() {
+            switch scalar.properties.generalCategory {
+            case .decimalNumber, .letterNumber, .otherNumber:
+                if index > start { ranges.append(start..<index) }
+                ranges.append(index..<(index + 1))
+                start = index + 1
+            default: break
+            }
+        }
+        if start < scalars.count { ranges.append(start..<scalars.count) }
+        return ranges
     }
 
     /// Word ranges that each start at an occurrence of `marker` (Metaspace with split).

@@ -137,3 +137,22 @@ final class SentencePieceBPETests: XCTestCase {
         XCTAssertEqual(failures.count, 0)
     }
 }
+
+/// SmolLM2's tokenizer.json with the Digits(individual) + ByteLevel pre-tokenizer sequence.
+final class DigitsByteLevelTests: XCTestCase {
+    func testSmolLM2DigitsMatchesHuggingFaceOnEveryRecord() throws {
+        let directory = WordPieceTests.fixtures.appendingPathComponent("smollm2_digits")
+        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("expected_public.jsonl").path) else {
+            return XCTFail("run Fixtures/fetch.sh tokenizers first (it unpacks the goldens)")
+        }
+        let tokenizer = try Tokenizer(path: directory.appendingPathComponent("tokenizer.json").path)
+        let records = try GoldenRecord.load(data)
+        let failures = records.compactMap { record -> String? in
+            let problems = record.problems(tokenizer)
+            return problems.isEmpty ? nil : "record \(record.id): \(problems.joined(separator: ", ")) differ"
+        }
+        print("smollm2_digits: \(records.count - failures.count) of \(records.count) records match")
+        for failure in failures.prefix(20) { XCTFail(failure) }
+        XCTAssertEqual(failures.count, 0)
+    }
+}
