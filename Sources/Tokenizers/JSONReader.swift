@@ -171,7 +171,26 @@ struct JSONReader {
 
     private mutating func number() throws(JSONFailure) -> Double {
         let start = position
-        while position < bytes.count, "+-0123456789.eE".utf8.contains(bytes[position]) { position += 1 }
+        // Plain integers (every vocabulary id) parse directly; anything else goes through Double.
+        var integer = 0, digits = 0
+        let negative = position < bytes.count && bytes[position] == UInt8(ascii: "-")
+        if negative { position += 1 }
+        while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39, digits < 15 {
+            integer = integer * 10 + Int(bytes[position] - 0x30)
+            digits += 1
+            position += 1
+        }
+        let next = position < bytes.count ? bytes[position] : 0
+        if digits > 0, !(next >= 0x30 && next <= 0x39), next != UInt8(ascii: "."), next != UInt8(ascii: "e"), next != UInt8(ascii: "E") {
+            return Double(negative ? -integer : integer)
+        }
+        position = start
+        while position < bytes.count {
+            let byte = bytes[position]
+            guard (0x30...0x39).contains(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+                || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") else { break }
+            position += 1
+        }
         guard position > start, let value = Double(String(decoding: bytes[start..<position], as: UTF8.self)) else {
             throw failure("invalid number")
         }
