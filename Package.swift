@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "OnnxLoader", targets: ["OnnxLoader"]),
         .library(name: "Classification", targets: ["Classification"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
+        .library(name: "GGUF", targets: ["GGUF"]),
+        .library(name: "Generation", targets: ["Generation"]),
         .executable(name: "infer-cli", targets: ["infer-cli"]),
         .executable(name: "kernel-bench", targets: ["KernelBench"]),
     ],
@@ -34,6 +36,8 @@ let package = Package(
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
         .target(name: "Classification", dependencies: ["OnnxLoader", "TensorCore", "CImageCodecs"]),
         .target(name: "Tokenizers"),
+        .target(name: "GGUF", dependencies: ["TensorCore"]),
+        .target(name: "Generation", dependencies: ["TensorCore", "GGUF", "Tokenizers"], swiftSettings: kernelFlags),
         .executableTarget(
             name: "infer-cli",
             dependencies: [
@@ -41,6 +45,8 @@ let package = Package(
                 "OnnxLoader",
                 "Classification",
                 "Tokenizers",
+                "GGUF",
+                "Generation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +59,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "OnnxLoaderTests", dependencies: ["OnnxLoader"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "GenerationTests", dependencies: ["GGUF", "Generation", "Tokenizers", "TensorCore"]),
         .testTarget(name: "InferCLITests", dependencies: ["infer-cli"]),
     ],
     swiftLanguageModes: [.v6]

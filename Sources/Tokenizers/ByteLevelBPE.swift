@@ -24,14 +24,45 @@ enum ByteLevelAlphabet {
     }()
 }
 
-/// The GPT-2 pre-tokenisation pattern, matched on Unicode scalars as the Rust regex engines do.
-enum GPT2Split {
-    // A constant pattern, known to compile: the `try!` cannot fail on input.
-    nonisolated(unsafe) static let pattern: Regex<AnyRegexOutput> =
-        try! Regex(#"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#).matchingSemantics(.unicodeScalar)
+/// The pre-tokenisation splits of byte-level BPE vocabularies, matched on Unicode scalars as the
+/// Rust regex engines (and llama.cpp's splitter) do.
+public enum GPT2Split {
+    /// A split pattern family (GGUF `tokenizer.ggml.pre` values map onto these).
+    public enum Family: Sendable, Equatable {
+        /// GPT-2's pattern.
+        case gpt2
+        /// Every numeric character on its own, then GPT-2's pattern (StarCoder, SmolLM).
+        case digitsThenGPT2
+        /// Llama 3's pattern: case-insensitive contractions, digit runs of at most three.
+        case llama3
+        /// Qwen2's pattern: Llama 3's with single digits.
+        case qwen2
+    }
 
-    /// Scalar ranges (relative to `scalars`) of the pieces.
-    static func split(_ scalars: ArraySlice<Unicode.Scalar>) -> [Range<Int>] {
+    // Constant patterns, known to compile: the `try!` cannot fail on input.
+    nonisolated(unsafe) static let gpt2Pattern: Regex<AnyRegexOutput> =
+        try! Regex(#"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#).matchingSemantics(.unicodeScalar)
+    nonisolated(unsafe) static let llama3Pattern: Regex<AnyRegexOutput> =
+        try! Regex(#"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#).matchingSemantics(.unicodeScalar)
+    nonisolated(unsafe) static let qwen2Pattern: Regex<AnyRegexOutput> =
+        try! Regex(#"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#).matchingSemantics(.unicodeScalar)
+
+    /// Scalar ranges (relative to `scalars`) of the pieces of `family`'s split.
+    static func split(_ scalars: ArraySlice<Unicode.Scalar>, family: Family) -> [Range<Int>] {
+        switch family {
+        case .gpt2: return split(scalars, pattern: gpt2Pattern)
+        case .llama3: return split(scalars, pattern: llama3Pattern)
+        case .qwen2: return split(scalars, pattern: qwen2Pattern)
+        case .digitsThenGPT2:
+            let base = scalars.startIndex
+            return Tokenizer.isolateDigits(Array(scalars)).flatMap { section in
+                split(scalars[(base + section.lowerBound)..<(base + section.upperBound)], pattern: gpt2Pattern)
+                    .map { ($0.lowerBound + section.lowerBound)..<($0.upperBound + section.lowerBound) }
+            }
+        }
+    }
+
+    static func split(_ scalars: ArraySlice<Unicode.Scalar>, pattern: Regex<AnyRegexOutput>) -> [Range<Int>] {
         let text = String(String.UnicodeScalarView(scalars))
         var pieces: [Range<Int>] = []
         var cursor = text.unicodeScalars.startIndex
@@ -57,9 +88,13 @@ final class BPEModel: Sendable {
     let unknownId: Int?
     /// Runs of unknown characters become one unknown token.
     let fuseUnknown: Bool
+    /// A word that is itself in the vocabulary is one token, whatever the merges would give (Llama 3).
+    let ignoreMerges: Bool
 
-    init(vocab: [[UInt8]: Int], merges: [([UInt8], [UInt8])], byteFallback: Bool = false, unknownId: Int? = nil, fuseUnknown: Bool = false) throws(TokenizerError) {
+    init(vocab: [[UInt8]: Int], merges: [([UInt8], [UInt8])], byteFallback: Bool = false, unknownId: Int? = nil, fuseUnknown: Bool = false,
+         ignoreMerges: Bool = false) throws(TokenizerError) {
         self.vocab = vocab
+        self.ignoreMerges = ignoreMerges
         self.byteFallback = byteFallback
         self.unknownId = unknownId
         self.fuseUnknown = fuseUnknown
@@ -78,6 +113,7 @@ final class BPEModel: Sendable {
 
     /// Token ids for one word, each with the range of the word's scalars it covers.
     func encode(_ word: [Unicode.Scalar]) -> [(id: Int, range: Range<Int>)] {
+        if ignoreMerges, let id = vocab[Array(String(String.UnicodeScalarView(word)).utf8)] { return [(id, 0..<word.count)] }
         var symbols: [(id: Int, range: Range<Int>, known: Bool)] = []
         for (index, scalar) in word.enumerated() {
             if let id = vocab[Array(String(scalar).utf8)] {

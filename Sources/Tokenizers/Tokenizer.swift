@@ -8,6 +8,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case unsupportedComponent(jsonPath: String, type: String)
     case invalidField(jsonPath: String, reason: String)
     case unknownId(Int)
+    /// A GGUF vocabulary setting (`tokenizer.ggml.model`, `tokenizer.ggml.pre`) this library does not implement.
+    case unsupportedGGUF(key: String, value: String, supported: [String])
 
     public var description: String {
         switch self {
@@ -16,6 +18,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedComponent(jsonPath, type): return "\(jsonPath): component type '\(type)' is not supported"
         case let .invalidField(jsonPath, reason): return "\(jsonPath): \(reason)"
         case let .unknownId(id): return "token id \(id) is not in the vocabulary"
+        case let .unsupportedGGUF(key, value, supported):
+            return "\(key) = '\(value)' is not supported (supported: \(supported.joined(separator: ", ")))"
         }
     }
 }
@@ -42,9 +46,12 @@ public struct Encoding: Sendable, Equatable {
 public final class Tokenizer: @unchecked Sendable {
     enum PreTokenizer: Equatable {
         case none, bert
-        /// GPT-2's split and byte mapping, after isolating each digit when `splitDigits`
-        /// (a Sequence of Digits(individual_digits: true) and ByteLevel).
-        case byteLevel(splitDigits: Bool)
+        /// A GPT-2-style split (for `digitsThenGPT2`, a Sequence of Digits(individual_digits: true)
+        /// and ByteLevel) and the byte mapping.
+        case byteLevel(GPT2Split.Family)
+        /// llama.cpp's SentencePiece preparation: spaces become U+2581, and one is prepended to each
+        /// run of text when `addSpacePrefix`.
+        case sentencePiece(addSpacePrefix: Bool)
         /// Spaces become `replacement`; one is prepended ("always", or "first": only to the text's
         /// first section); with `split`, words start at each replacement.
         case metaspace(replacement: Unicode.Scalar, prependScheme: String, split: Bool)
@@ -52,6 +59,7 @@ public final class Tokenizer: @unchecked Sendable {
     enum Model {
         case wordPiece(WordPiece)
         case bpe(BPEModel)
+        case sentencePiece(SentencePieceModel)
     }
     /// Decoding steps, applied in order to the list of token strings, then joined.
     enum DecoderStep {
@@ -70,7 +78,8 @@ public final class Tokenizer: @unchecked Sendable {
     let decoder: [DecoderStep]
     let vocab: [[UInt8]: Int]
     let vocabulary: [Int: String]
-    /// Added tokens matched in the raw text before normalisation, longest first.
+    /// Added tokens matched in the raw text before normalisation, longest first (`special` ones only
+    /// when encoding parses special tokens).
     let addedTokens: [(content: String, scalars: [Unicode.Scalar], id: Int, special: Bool)]
     let specialIds: Set<Int>
     let template: [(token: String?, typeId: Int)]
@@ -111,14 +120,14 @@ public final class Tokenizer: @unchecked Sendable {
             guard object["add_prefix_space"]?.bool != true, object["use_regex"]?.bool != false else {
                 throw .unsupportedComponent(jsonPath: "$.pre_tokenizer", type: "ByteLevel with add_prefix_space or without use_regex")
             }
-            preTokenizer = .byteLevel(splitDigits: false)
+            preTokenizer = .byteLevel(.gpt2)
         case let ("Sequence", object)?:
             let steps = object["pretokenizers"]?.array ?? []
             guard steps.count == 2, steps[0]["type"]?.string == "Digits", steps[0]["individual_digits"]?.bool == true,
                   steps[1]["type"]?.string == "ByteLevel", steps[1]["add_prefix_space"]?.bool != true, steps[1]["use_regex"]?.bool != false else {
                 throw .unsupportedComponent(jsonPath: "$.pre_tokenizer", type: "Sequence other than [Digits(individual), ByteLevel]")
             }
-            preTokenizer = .byteLevel(splitDigits: true)
+            preTokenizer = .byteLevel(.digitsThenGPT2)
         case let ("Metaspace", object)?:
             guard let replacement = object["replacement"]?.string?.unicodeScalars.first else {
                 throw .invalidField(jsonPath: "$.pre_tokenizer.replacement", reason: "expected one character")
@@ -231,8 +240,67 @@ public final class Tokenizer: @unchecked Sendable {
         }
     }
 
-    /// Encodes `text`; `addSpecialTokens` applies the post-processor's template.
-    public func encode(_ text: String, addSpecialTokens: Bool = true) -> Encoding {
+    /// Builds the tokenizer llama.cpp would use for a GGUF vocabulary: `gpt2` (byte-level BPE with the
+    /// split named by `tokenizer.ggml.pre`) or `llama` (SentencePiece with byte fallback). Control
+    /// tokens (type 3) are matched in text only when encoding parses special tokens; user-defined
+    /// ones (type 4) always.
+    public init(gguf source: GGUFVocabulary) throws(TokenizerError) {
+        guard source.tokenTypes.isEmpty || source.tokenTypes.count == source.tokens.count,
+              source.scores.isEmpty || source.scores.count == source.tokens.count else {
+            throw .invalidField(jsonPath: "tokenizer.ggml.token_type", reason: "has \(source.tokenTypes.count) entries for \(source.tokens.count) tokens")
+        }
+        var vocab: [[UInt8]: Int] = [:]
+        vocab.reserveCapacity(source.tokens.count)
+        var byId: [Int: String] = [:]
+        byId.reserveCapacity(source.tokens.count)
+        var added: [(content: String, scalars: [Unicode.Scalar], id: Int, special: Bool)] = []
+        for (id, token) in source.tokens.enumerated() {
+            if vocab[token] == nil { vocab[token] = id }
+            let text = String(decoding: token, as: UTF8.self)
+            byId[id] = text
+            let type = id < source.tokenTypes.count ? source.tokenTypes[id] : 1
+            if type == 3 || type == 4, !token.isEmpty { added.append((text, Array(text.unicodeScalars), id, type == 3)) }
+        }
+        self.vocab = vocab
+        vocabulary = byId
+        normalizer = nil
+        addedTokens = added.sorted { $0.scalars.count > $1.scalars.count }
+        specialIds = Set(added.filter(\.special).map(\.id) + [source.bosId, source.eosId].compactMap { $0 }.filter { id in
+            id < source.tokenTypes.count && source.tokenTypes[id] == 3
+        })
+        switch source.model {
+        case "gpt2":
+            guard let family = GGUFVocabulary.supportedPreTokenizers[source.pre] else {
+                throw .unsupportedGGUF(key: "tokenizer.ggml.pre", value: source.pre, supported: GGUFVocabulary.supportedPreTokenizers.keys.sorted())
+            }
+            var pairs: [([UInt8], [UInt8])] = []
+            pairs.reserveCapacity(source.merges.count)
+            for (index, merge) in source.merges.enumerated() {
+                guard let space = merge.firstIndex(of: 0x20) else {
+                    throw .invalidField(jsonPath: "tokenizer.ggml.merges[\(index)]", reason: "expected \"left right\"")
+                }
+                pairs.append((Array(merge[..<space]), Array(merge[(space + 1)...])))
+            }
+            preTokenizer = .byteLevel(family)
+            model = .bpe(try BPEModel(vocab: vocab, merges: pairs, ignoreMerges: family == .llama3))
+            decoder = [.byteLevel]
+        case "llama":
+            preTokenizer = .sentencePiece(addSpacePrefix: source.addSpacePrefix)
+            model = .sentencePiece(SentencePieceModel(vocab: vocab, scores: source.scores, unknownId: source.unknownId))
+            decoder = [.replace(pattern: "\u{2581}", content: " "), .byteFallback, .fuse] + (source.addSpacePrefix ? [.strip(content: " ", start: 1, stop: 0)] : [])
+        default:
+            throw .unsupportedGGUF(key: "tokenizer.ggml.model", value: source.model, supported: ["gpt2", "llama"])
+        }
+        var template: [(String?, Int)] = [(nil, 0)]
+        if source.addBOS, let id = source.bosId, let text = byId[id] { template.insert((text, 0), at: 0) }
+        if source.addEOS, let id = source.eosId, let text = byId[id] { template.append((text, 0)) }
+        self.template = template
+    }
+
+    /// Encodes `text`; `addSpecialTokens` applies the post-processor's template (for a GGUF
+    /// vocabulary: BOS/EOS as its metadata asks); `parseSpecial: false` reads special tokens
+    /// written in the text as plain text (llama.cpp's `parse_special`).
+    public func encode(_ text: String, addSpecialTokens: Bool = true, parseSpecial: Bool = true) -> Encoding {
         let scalars = Array(text.unicodeScalars)
         var body = Encoding()
         var segmentStart = 0
@@ -242,12 +310,20 @@ public final class Tokenizer: @unchecked Sendable {
             var normalized = NormalizedText(scalars[segmentStart..<end], startingAt: segmentStart)
             normalizer?.normalize(&normalized)
             switch (preTokenizer, model) {
-            case let (.byteLevel(splitDigits), .bpe(bpe)):
-                let sections = splitDigits ? Tokenizer.isolateDigits(normalized.scalars) : [0..<normalized.scalars.count]
-                let pieces = sections.flatMap { section in
-                    GPT2Split.split(normalized.scalars[section]).map { ($0.lowerBound + section.lowerBound)..<($0.upperBound + section.lowerBound) }
+            case let (.sentencePiece(addSpacePrefix), .sentencePiece(model)):
+                normalized.transform { $0 == " " ? ["\u{2581}"] : [$0] }
+                if addSpacePrefix, let origin = normalized.origins.first {
+                    normalized = NormalizedText(scalars: ["\u{2581}"] + normalized.scalars, origins: [origin] + normalized.origins)
                 }
-                for piece in pieces {
+                for (id, range) in model.encode(normalized.scalars) {
+                    body.ids.append(id)
+                    body.tokens.append(vocabulary[id] ?? "")
+                    body.offsets.append(normalized.originalSpan(range))
+                }
+            case (_, .sentencePiece):
+                break
+            case let (.byteLevel(family), .bpe(bpe)):
+                for piece in GPT2Split.split(normalized.scalars[...], family: family) {
                     // Each byte becomes an alphabet character; remember which scalar it came from.
                     var characters = String.UnicodeScalarView()
                     var sources: [Int] = []
@@ -296,7 +372,7 @@ public final class Tokenizer: @unchecked Sendable {
         // Added tokens are matched in the raw text, leftmost and then longest first.
         while position < scalars.count {
             if let match = addedTokens.first(where: { token in
-                token.scalars.count <= scalars.count - position && scalars[position..<(position + token.scalars.count)].elementsEqual(token.scalars)
+                (parseSpecial || !token.special) && token.scalars.count <= scalars.count - position && scalars[position..<(position + token.scalars.count)].elementsEqual(token.scalars)
             }) {
                 flush(upTo: position)
                 body.ids.append(match.id)
