@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GGUF
+import Generation
 import OnnxLoader
 import TensorCore
 
@@ -7,25 +9,34 @@ import TensorCore
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure an ONNX model's load time, latency (median, p90, min) and peak RSS.",
+        abstract: "Measure an ONNX model's load time, latency and peak RSS, or a GGUF model's prefill and decode speed.",
         discussion: """
+        GGUF (llama-bench's tests): a batch of -p tokens from an empty context, then -n tokens one at a time;
+        prints tokens per second for each (--json: {"load_ms","prefill_tok_s","decode_tok_s","peak_rss_mb",...}).
+        Example: infer-cli bench --model SmolLM2-135M-Instruct.Q4_1.gguf -p 128 -n 128 -t 1
+        ONNX:
         Feeds the test_data_set_0/input_K.pb files beside the model when present, else random inputs of the
         declared shapes (symbolic dims from --dim, else 1). Kernel figures: swift run -c release kernel-bench.
         Example: infer-cli bench --model resnet18.onnx --threads 1 --runs 30 --json
         """)
 
     @Option(help: "The ONNX model file.") var model: String
-    @Option(help: "Timed runs.") var runs = 30
-    @Option(help: "Untimed runs first.") var warmup = 5
+    @Option(help: "Timed runs (default 30 for ONNX, 3 for GGUF).") var runs: Int?
+    @Option(help: "Untimed runs first (default 5 for ONNX, 1 for GGUF).") var warmup: Int?
+    @Option(name: .customShort("p"), help: "GGUF: prompt tokens processed as one batch.") var promptTokens = 128
+    @Option(name: .customShort("n"), help: "GGUF: tokens generated one at a time.") var generatedTokens = 128
     @Option(name: .customLong("dim"), help: "A symbolic dimension's value: NAME=VALUE (repeatable).") var dims: [String] = []
     @Flag(help: "One JSON object on stdout: load_ms, median_ms, p90_ms, min_ms, peak_rss_mb.") var json = false
     @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
         try threadOptions.apply()
+        let isGGUF = model.lowercased().hasSuffix(".gguf")
+        let runs = self.runs ?? (isGGUF ? 3 : 30), warmup = self.warmup ?? (isGGUF ? 1 : 5)
         guard runs > 0, warmup >= 0 else { throw CommandError("--runs must be positive and --warmup non-negative") }
-        if model.lowercased().hasSuffix(".gguf") {
-            throw CommandError("bench of GGUF models is not implemented yet (issue 5: GGUF and text generation)")
+        if isGGUF {
+            try benchGGUF(runs: runs, warmup: warmup)
+            return
         }
         var bindings: [String: Int] = [:]
         for entry in dims {
@@ -51,15 +62,69 @@ struct Bench: ParsableCommand {
         if progress { StandardError.write("\n") }
         times.sort()
         let median = times[times.count / 2], p90 = times[min(times.count - 1, Int((Double(times.count) * 0.9).rounded(.up)) - 1)]
-        var usage = rusage()
-        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-        let peak = Double(usage.ru_maxrss) / 1024
+        let peak = Bench.peakResidentMegabytes()
         if json {
             let object: [String: Double] = ["load_ms": loadMilliseconds, "median_ms": median, "p90_ms": p90, "min_ms": times[0], "peak_rss_mb": peak]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print(String(format: "load %.1f ms, median %.2f ms, p90 %.2f ms, min %.2f ms, peak RSS %.1f MB (%d runs, %d threads)",
                          loadMilliseconds, median, p90, times[0], peak, runs, ComputePool.threadCount))
+        }
+    }
+
+    /// Peak resident memory of this process so far, in MB.
+    static func peakResidentMegabytes() -> Double {
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
+    /// llama-bench's pp and tg tests on a GGUF model: medians over `runs` after `warmup` runs.
+    private func benchGGUF(runs: Int, warmup: Int) throws {
+        guard promptTokens > 0, generatedTokens > 0 else { throw CommandError("-p and -n must be positive") }
+        let progress = isatty(STDERR_FILENO) == 1
+        let start = DispatchTime.now().uptimeNanoseconds
+        let file: GGUFFile, llama: LlamaModel
+        do {
+            file = try GGUFFile(path: model)
+            llama = try LlamaModel(file: file, contextLength: promptTokens + generatedTokens)
+        } catch { throw CommandError("\(error)") }
+        let loadMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        let vocabulary = llama.hyperparameters.vocabularySize
+        let prompt = (0..<promptTokens).map { ($0 * 7919 + 13) % vocabulary }
+        var prefill: [Double] = [], decode: [Double] = []
+        for run in 0..<(warmup + runs) {
+            llama.reset()
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            do { _ = try llama.evaluate(prompt) } catch { throw CommandError("\(error)") }
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            var token = prompt[prompt.count - 1]
+            for _ in 0..<generatedTokens {
+                do { _ = try llama.evaluate([token]) } catch { throw CommandError("\(error)") }
+                token = (token * 31 + 7) % vocabulary
+            }
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            if run >= warmup {
+                prefill.append(Double(promptTokens) / (Double(t1 - t0) / 1e9))
+                decode.append(Double(generatedTokens) / (Double(t2 - t1) / 1e9))
+            }
+            if progress { StandardError.write("\r\(run + 1)/\(warmup + runs)") }
+        }
+        if progress { StandardError.write("\n") }
+        prefill.sort()
+        decode.sort()
+        let prefillMedian = prefill[prefill.count / 2], decodeMedian = decode[decode.count / 2]
+        let peak = Bench.peakResidentMegabytes()
+        if json {
+            let object: [String: Any] = ["load_ms": (loadMilliseconds * 10).rounded() / 10, "prefill_tok_s": (prefillMedian * 100).rounded() / 100,
+                                         "decode_tok_s": (decodeMedian * 100).rounded() / 100, "peak_rss_mb": (peak * 10).rounded() / 10,
+                                         "threads": ComputePool.threadCount, "p": promptTokens, "n": generatedTokens,
+                                         "file_mb": (Double(file.fileSize) / 1_048_576 * 10).rounded() / 10,
+                                         "kv_cache_mb": (Double(llama.cacheByteCount) / 1_048_576 * 10).rounded() / 10]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print(String(format: "load %.0f ms, pp%d %.2f tok/s, tg%d %.2f tok/s, peak RSS %.1f MB (%d runs, %d threads)",
+                         loadMilliseconds, promptTokens, prefillMedian, generatedTokens, decodeMedian, peak, runs, ComputePool.threadCount))
         }
     }
 

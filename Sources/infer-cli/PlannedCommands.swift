@@ -16,15 +16,6 @@ extension PlannedCommand {
 }
 
 
-struct Generate: PlannedCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "generate",
-        abstract: "Generate text with a GGUF Llama-family model, streaming tokens to stdout.",
-        discussion: "Example: infer-cli generate --model SmolLM2-135M-Instruct.Q4_1.gguf --prompt 'Hello' -n 64")
-    static let trackedIn = "issue 5: GGUF and text generation"
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
-}
-
 struct Embed: PlannedCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",

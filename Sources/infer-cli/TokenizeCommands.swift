@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GGUF
+import Generation
 import Tokenizers
 
 /// Lines of standard input as raw bytes, split at "\n" only (U+2028 and friends are text).
@@ -32,7 +34,7 @@ func emitLine(_ text: String) {
 
 func loadTokenizer(_ path: String) throws -> Tokenizer {
     if path.lowercased().hasSuffix(".gguf") {
-        throw CommandError("\(path): tokenizers from GGUF files are not implemented yet (issue 4)")
+        do { return try Tokenizer.load(gguf: try GGUFFile(path: path)) } catch { throw CommandError("\(error)") }
     }
     do { return try Tokenizer(path: path) } catch { throw CommandError("\(error)") }
 }

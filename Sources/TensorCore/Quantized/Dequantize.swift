@@ -23,15 +23,11 @@ public enum GGMLDequantize {
         return ((byte(q, j + 4) & 0xF) | ((byte(q, j - 4) >> 6) << 4), (byte(q, j + 4) >> 4) | ((byte(q, j) >> 6) << 4))
     }
 
-    /// The 16 signed 6-bit scales of a Q3_K block (stored biased by 32 in 12 bytes).
-    @inline(__always) public static func q3KScales(_ packed: UnsafeRawPointer) -> [Int8] {
-        var scales = [Int8](repeating: 0, count: 16)
-        for i in 0..<16 {
-            let low = i < 8 ? (byte(packed, i) & 0xF) : (byte(packed, i - 8) >> 4)
-            let high = (byte(packed, 8 + i % 4) >> (2 * (i / 4))) & 3
-            scales[i] = Int8(bitPattern: low | (high << 4)) &- 32
-        }
-        return scales
+    /// Signed 6-bit scale `i` (0..<16) of a Q3_K block, stored biased by 32 in 12 bytes at `packed`.
+    @inline(__always) public static func q3KScale(_ i: Int, _ packed: UnsafeRawPointer) -> Int8 {
+        let low = i < 8 ? (byte(packed, i) & 0xF) : (byte(packed, i - 8) >> 4)
+        let high = (byte(packed, 8 + i % 4) >> UInt8(2 * (i / 4))) & 3
+        return Int8(bitPattern: low | (high << 4)) &- 32
     }
 
     /// Decodes one block at `p` into `y`.
@@ -104,14 +100,13 @@ public enum GGMLDequantize {
         case .q3_K:
             // hmask[32], qs[64], scales[12], d
             let d = half(p, 108)
-            let scales = q3KScales(p + 96)
             var index = 0, scaleIndex = 0
             var mask: UInt8 = 1
             for half128 in 0..<2 {
                 let q = 32 + half128 * 32
                 for shift in stride(from: 0, to: 8, by: 2) {
                     for part in 0..<2 {
-                        let dl = d * Float(scales[scaleIndex])
+                        let dl = d * Float(q3KScale(scaleIndex, p + 96))
                         scaleIndex += 1
                         for l in 0..<16 {
                             let low = Int((byte(p, q + part * 16 + l) >> UInt8(shift)) & 3)
