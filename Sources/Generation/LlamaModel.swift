@@ -144,6 +144,7 @@ public final class LlamaModel: @unchecked Sendable {
                 }
             }
             attend(layer: index, queries: q, tokens: n, into: attention)
+
             layer.attentionOutput.multiply(attention.pointer, tokens: n, into: projected.pointer)
             for i in 0..<(n * e) { x.pointer[i] += projected.pointer[i] }
             layer.feedForwardNorm.withUnsafeBufferPointer { weight in
@@ -199,18 +200,19 @@ public final class LlamaModel: @unchecked Sendable {
         let start = position, capacity = position + tokens
         let cache = self.cache
         let queryPointer = queries.pointer, outPointer = out.pointer
+        let batched = tokens > 1
         ComputePool.parallelFor(p.headCount) { head in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
-            let probabilities = UnsafeMutablePointer<Float16>.allocate(capacity: capacity)
+            let accumulators = UnsafeMutablePointer<Float>.allocate(capacity: 64 * p.headDimension)
             let query16 = UnsafeMutablePointer<Float16>.allocate(capacity: p.headDimension)
-            defer { scratch.deallocate(); probabilities.deallocate(); query16.deallocate() }
+            defer { scratch.deallocate(); accumulators.deallocate(); query16.deallocate() }
             let kvHead = head / group
             for t in 0..<tokens {
                 TransformerKernels.attend(query: queryPointer + t * qWidth + head * p.headDimension,
                                           keys: cache.keys(layer: layer, position: 0) + kvHead * p.headDimension,
                                           values: cache.values(layer: layer, position: 0) + kvHead * p.headDimension,
-                                          stride: kvWidth, last: start + t, headDimension: p.headDimension, scale: scale,
-                                          scratch: scratch, query16: query16, probabilities16: probabilities,
+                                          stride: kvWidth, last: start + t, headDimension: p.headDimension, scale: scale, batched: batched,
+                                          scratch: scratch, query16: query16, accumulators: accumulators,
                                           into: outPointer + t * qWidth + head * p.headDimension)
             }
         }
@@ -236,3 +238,4 @@ extension Optional where Wrapped == [Float] {
         }
     }
 }
+

@@ -1,4 +1,7 @@
 import Foundation
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
 
 /// The non-matmul steps of a Llama block, computed in the order and precision ggml uses.
 enum TransformerKernels {
@@ -34,76 +37,121 @@ enum TransformerKernels {
                 let cosine = table[2 * pair], sine = table[2 * pair + 1]
                 let (i, j) = neoX ? (pair, pair + dimensions / 2) : (2 * pair, 2 * pair + 1)
                 let x0 = h[i], x1 = h[j]
-                h[i] = x0 * cosine - x1 * sine
-                h[j] = x0 * sine + x1 * cosine
+                // Fused as GCC contracts ggml's `x0*cos - x1*sin` and `x0*sin + x1*cos`.
+                h[i] = (-(x1 * sine)).addingProduct(x0, cosine)
+                h[j] = (x1 * cosine).addingProduct(x0, sine)
             }
         }
     }
 
-    /// `out = silu(gate) * up`.
+    /// `out = silu(gate) * up`, with ggml's `exp`.
     static func swiGLU(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
-        for i in 0..<count {
-            let g = gate[i]
-            out[i] = g / (1 + expf(-g)) * up[i]
-        }
+        for i in 0..<count { out[i] = GGMLMath.silu(gate[i]) * up[i] }
     }
 
-    /// Σ a[i]·b[i] over float16 vectors, accumulated in float.
-    @inline(__always) static func dot(_ a: UnsafePointer<Float16>, _ b: UnsafePointer<Float16>, count: Int) -> Float {
-        var accumulator = SIMD8<Float>()
-        var i = 0
-        while i + 8 <= count {
-            var x = SIMD8<Float>(), y = SIMD8<Float>()
-            for lane in 0..<8 {
-                x[lane] = Float(a[i + lane])
-                y[lane] = Float(b[i + lane])
+    /// 16 float16 values widened to float (F16C on x86-64).
+    @inline(__always) static func load16(_ p: UnsafePointer<Float16>) -> SIMD16<Float> {
+        #if arch(x86_64)
+        let raw = UnsafeRawPointer(p)
+        return SIMD16<Float>(lowHalf: _mm256_cvtph_ps(_mm_loadu_si128(raw.assumingMemoryBound(to: __m128i.self))),
+                             highHalf: _mm256_cvtph_ps(_mm_loadu_si128((raw + 16).assumingMemoryBound(to: __m128i.self))))
+        #else
+        var v = SIMD16<Float>()
+        for lane in 0..<16 { v[lane] = Float(p[lane]) }
+        return v
+        #endif
+    }
+
+    /// The query·key products of one head, as llama.cpp's CPU backend computes them: for a batch of
+    /// tokens (tinyBLAS) one 16-lane fused multiply-add chain over the head; for a single token
+    /// (`ggml_vec_dot_f16`) four 16-lane products folded (0+2, 1+3, then together); both summed
+    /// across lanes in tree order. `count` is a multiple of 16.
+    @inline(__always) static func dot(_ a: UnsafePointer<Float16>, _ b: UnsafePointer<Float16>, count: Int, batched: Bool) -> Float {
+        if batched || count % 64 != 0 {
+            var lanes = SIMD16<Float>()
+            var i = 0
+            while i < count {
+                lanes = lanes.addingProduct(load16(a + i), load16(b + i))
+                i += 16
             }
-            accumulator += x * y
-            i += 8
+            return GGMLMath.sum16(lanes)
         }
-        var total = accumulator.sum()
+        var s0 = SIMD16<Float>(), s1 = s0, s2 = s0, s3 = s0
+        var i = 0
         while i < count {
-            total += Float(a[i]) * Float(b[i])
-            i += 1
+            s0 = s0.addingProduct(load16(a + i), load16(b + i))
+            s1 = s1.addingProduct(load16(a + i + 16), load16(b + i + 16))
+            s2 = s2.addingProduct(load16(a + i + 32), load16(b + i + 32))
+            s3 = s3.addingProduct(load16(a + i + 48), load16(b + i + 48))
+            i += 64
         }
-        return total
+        return GGMLMath.sum16((s0 + s2) + (s1 + s3))
     }
 
-    /// Causal attention of one query head over cached positions `0...last`, as ggml's non-flash path
-    /// computes it: float16 query · float16 keys, scaled softmax in float (sum in double),
-    /// probabilities rounded to float16, then the weighted sum of float16 values.
+    /// llama.cpp views the key/value cache in windows of 256 cells (masked beyond the last one).
+    static let cachePadding = 256
+
+    /// Causal attention of one query head over cached positions `0...last`, bit for bit as
+    /// llama.cpp's non-flash CPU path: the query rounded to float16 times the float16 keys, scaled,
+    /// a softmax over the window with ggml's `exp` in 16-lane chunks summed in double,
+    /// probabilities rounded to float16, and the value product accumulated per position slot
+    /// (16 slots for a batch, 64 folded like `ggml_vec_dot_f16` for one token).
+    /// `accumulators` holds 64 × headDimension floats.
     static func attend(query: UnsafePointer<Float>, keys: UnsafePointer<Float16>, values: UnsafePointer<Float16>, stride: Int,
-                       last: Int, headDimension: Int, scale: Float, scratch: UnsafeMutablePointer<Float>,
-                       query16: UnsafeMutablePointer<Float16>, probabilities16: UnsafeMutablePointer<Float16>,
+                       last: Int, headDimension: Int, scale: Float, batched: Bool, scratch: UnsafeMutablePointer<Float>,
+                       query16: UnsafeMutablePointer<Float16>, accumulators: UnsafeMutablePointer<Float>,
                        into out: UnsafeMutablePointer<Float>) {
         for d in 0..<headDimension { query16[d] = Float16(query[d]) }
         var maximum = -Float.infinity
         for j in 0...last {
-            let score = dot(query16, keys + j * stride, count: headDimension) * scale
+            let score = dot(query16, keys + j * stride, count: headDimension, batched: batched) * scale
             scratch[j] = score
             maximum = max(maximum, score)
         }
+        // Masked cells give exp(-inf) = 0: chunks past the last position add nothing.
         var sum: Double = 0
-        for j in 0...last {
-            let e = expf(scratch[j] - maximum)
-            scratch[j] = e
-            sum += Double(e)
+        var chunk = 0
+        while chunk <= last {
+            var lanes = SIMD16<Float>()
+            for lane in 0..<16 where chunk + lane <= last {
+                let e = GGMLMath.exp(scratch[chunk + lane] - maximum)
+                scratch[chunk + lane] = e
+                lanes[lane] = e
+            }
+            sum += Double(GGMLMath.sum16(lanes))
+            chunk += 16
         }
         let inverse = Float(1 / sum)
-        for j in 0...last { probabilities16[j] = Float16(scratch[j] * inverse) }
-        for d in 0..<headDimension { out[d] = 0 }
-        var d0 = 0
-        while d0 < headDimension {
-            let width = min(8, headDimension - d0)
-            var accumulator = SIMD8<Float>()
-            for j in 0...last {
-                let v = values + j * stride + d0
-                var lanes = SIMD8<Float>()
-                for lane in 0..<width { lanes[lane] = Float(v[lane]) }
-                accumulator += lanes * Float(probabilities16[j])
+        let slots = batched ? 16 : 64
+        accumulators.initialize(repeating: 0, count: slots * headDimension)
+        for j in 0...last {
+            let probability = Float(Float16(scratch[j] * inverse))
+            let accumulator = accumulators + (j % slots) * headDimension
+            let v = values + j * stride
+            var d = 0
+            while d + 16 <= headDimension {
+                let current = UnsafeRawPointer(accumulator + d).loadUnaligned(as: SIMD16<Float>.self)
+                let updated = current.addingProduct(load16(v + d), SIMD16(repeating: probability))
+                UnsafeMutableRawPointer(accumulator + d).storeBytes(of: updated, as: SIMD16<Float>.self)
+                d += 16
             }
-            for lane in 0..<width { out[d0 + lane] = accumulator[lane] }
-            d0 += 8
+            while d < headDimension {
+                accumulator[d] = accumulator[d].addingProduct(Float(v[d]), probability)
+                d += 1
+            }
+        }
+        for d in 0..<headDimension {
+            var lanes = SIMD16<Float>()
+            for lane in 0..<16 {
+                if batched {
+                    lanes[lane] = accumulators[lane * headDimension + d]
+                } else {
+                    let a = accumulators[lane * headDimension + d] + accumulators[(32 + lane) * headDimension + d]
+                    let b = accumulators[(16 + lane) * headDimension + d] + accumulators[(48 + lane) * headDimension + d]
+                    lanes[lane] = a + b
+                }
+            }
+            out[d] = GGMLMath.sum16(lanes)
         }
     }
 }

@@ -34,7 +34,12 @@ enum QuantizedDotAVX2 {
         unsignedSigned(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a))
     }
 
-    @inline(__always) static func sum(_ v: __m256) -> Float { unsafeBitCast(v, to: SIMD8<Float>.self).sum() }
+    /// The eight lanes summed in ggml's `hsum_float_8` order: upper plus lower half, then lanes
+    /// (0+2) and (1+3), then those two. The last bits matter: llama.cpp's logits are chaotic in them.
+    @inline(__always) static func sum(_ v: __m256) -> Float {
+        let four = v.highHalf + v.lowHalf
+        return (four[0] + four[2]) + (four[1] + four[3])
+    }
 
     /// One 32-element block format: its size and its contribution to a dot product.
     protocol BlockFormat {
