@@ -21,6 +21,12 @@ enum FixturePaths {
         return try data.split(separator: UInt8(ascii: "\n")).map { try JSONDecoder().decode(T.self, from: Data($0)) }
     }
 
+    /// The SmolLM2 model path, or a skip when it has not been fetched.
+    static func smolLM2ModelOrSkip() throws -> String {
+        guard FileManager.default.fileExists(atPath: smolLM2Model) else { throw XCTSkip("run Fixtures/fetch.sh smollm2 first") }
+        return smolLM2Model
+    }
+
     /// The SmolLM2 model file, or a skip when it has not been fetched.
     static func smolLM2() throws -> GGUFFile {
         guard FileManager.default.fileExists(atPath: smolLM2Model) else { throw XCTSkip("run Fixtures/fetch.sh smollm2 first") }
