@@ -26,7 +26,6 @@ prompt = [(i * 7919 + 13) % vocab for i in range(args.p)]
 prefill, decode = [], []
 for run in range(args.runs + 1):
     llm.reset()
-    llm._ctx.kv_cache_clear() if hasattr(llm._ctx, "kv_cache_clear") else None
     start = time.perf_counter()
     llm.eval(prompt)
     middle = time.perf_counter()

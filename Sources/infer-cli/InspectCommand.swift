@@ -7,13 +7,17 @@ import TensorCore
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Describe an ONNX model: producer, opsets, inputs and outputs, weights, operators, unsupported operators.",
-        discussion: "Example: infer-cli inspect model.onnx --json")
+        abstract: "Describe a model: ONNX (producer, opsets, inputs and outputs, weights, operators, unsupported operators) or GGUF (metadata, tensors by type, parameters, hyperparameters).",
+        discussion: "Example: infer-cli inspect model.onnx --json; infer-cli inspect SmolLM2-135M-Instruct.Q4_1.gguf")
 
     @Argument(help: "The model file.") var model: String
     @Flag(help: "One JSON object on stdout.") var json = false
 
     func run() throws {
+        if model.lowercased().hasSuffix(".gguf") {
+            try InspectGGUF.run(path: model, json: json)
+            return
+        }
         let decoded: OnnxModel
         do { decoded = try OnnxModel(contentsOf: model) } catch { throw CommandError("\(model): \(error)") }
         let graph = decoded.graph

@@ -108,3 +108,19 @@ final class GenerateCLITests: XCTestCase {
         XCTAssertEqual(text.stdout, "The capital of France is\n")
     }
 }
+
+extension GenerateCLITests {
+    func testInspectGGUF() throws {
+        let model = try modelPath()
+        let text = try runCLI(["inspect", model])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("architecture: llama"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("Q4_1   210 tensors"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("tokenizer.ggml.tokens = [\"<|endoftext|>\""), text.stdout)
+        let json = try runCLI(["inspect", model, "--json"])
+        let object = try self.json(json.stdout.split(separator: "\n")[0])
+        XCTAssertEqual(object["tensor_count"] as? Int, 272)
+        XCTAssertEqual((object["hyperparameters"] as? [String: Any])?["layers"] as? Int, 30)
+        XCTAssertEqual(((object["metadata"] as? [String: Any])?["tokenizer.ggml.tokens"] as? [String: Any])?["count"] as? Int, 49152)
+    }
+}
