@@ -46,7 +46,18 @@ enum TransformerKernels {
 
     /// `out = silu(gate) * up`, with ggml's `exp`.
     static func swiGLU(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
-        for i in 0..<count { out[i] = GGMLMath.silu(gate[i]) * up[i] }
+        var i = 0
+        while i + 16 <= count {
+            let g = UnsafeRawPointer(gate + i).loadUnaligned(as: SIMD16<Float>.self)
+            let u = UnsafeRawPointer(up + i).loadUnaligned(as: SIMD16<Float>.self)
+            let silu = g / (1 + GGMLMath.exp(SIMD16<Float>() - g))
+            UnsafeMutableRawPointer(out + i).storeBytes(of: silu * u, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count {
+            out[i] = GGMLMath.silu(gate[i]) * up[i]
+            i += 1
+        }
     }
 
     /// 16 float16 values widened to float (F16C on x86-64).
@@ -67,6 +78,9 @@ enum TransformerKernels {
     /// (`ggml_vec_dot_f16`) four 16-lane products folded (0+2, 1+3, then together); both summed
     /// across lanes in tree order. `count` is a multiple of 16.
     @inline(__always) static func dot(_ a: UnsafePointer<Float16>, _ b: UnsafePointer<Float16>, count: Int, batched: Bool) -> Float {
+        if count == 64 {
+            return dot64((load16(a), load16(a + 16), load16(a + 32), load16(a + 48)), b, batched: batched)
+        }
         if batched || count % 64 != 0 {
             var lanes = SIMD16<Float>()
             var i = 0
@@ -88,6 +102,18 @@ enum TransformerKernels {
         return GGMLMath.sum16((s0 + s2) + (s1 + s3))
     }
 
+    /// ``dot(_:_:count:batched:)`` for 64-element heads with the query already widened.
+    @inline(__always) static func dot64(_ q: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>), _ b: UnsafePointer<Float16>,
+                                        batched: Bool) -> Float {
+        if batched {
+            let lanes = SIMD16<Float>().addingProduct(q.0, load16(b)).addingProduct(q.1, load16(b + 16))
+                .addingProduct(q.2, load16(b + 32)).addingProduct(q.3, load16(b + 48))
+            return GGMLMath.sum16(lanes)
+        }
+        let s0 = q.0 * load16(b), s1 = q.1 * load16(b + 16), s2 = q.2 * load16(b + 32), s3 = q.3 * load16(b + 48)
+        return GGMLMath.sum16((s0 + s2) + (s1 + s3))
+    }
+
     /// llama.cpp views the key/value cache in windows of 256 cells (masked beyond the last one).
     static let cachePadding = 256
 
@@ -103,15 +129,31 @@ enum TransformerKernels {
                        into out: UnsafeMutablePointer<Float>) {
         for d in 0..<headDimension { query16[d] = Float16(query[d]) }
         var maximum = -Float.infinity
-        for j in 0...last {
-            let score = dot(query16, keys + j * stride, count: headDimension, batched: batched) * scale
-            scratch[j] = score
-            maximum = max(maximum, score)
+        if headDimension == 64 {
+            let q = (load16(query16), load16(query16 + 16), load16(query16 + 32), load16(query16 + 48))
+            for j in 0...last {
+                let score = dot64(q, keys + j * stride, batched: batched) * scale
+                scratch[j] = score
+                maximum = max(maximum, score)
+            }
+        } else {
+            for j in 0...last {
+                let score = dot(query16, keys + j * stride, count: headDimension, batched: batched) * scale
+                scratch[j] = score
+                maximum = max(maximum, score)
+            }
         }
         // Masked cells give exp(-inf) = 0: chunks past the last position add nothing.
         var sum: Double = 0
         var chunk = 0
-        while chunk <= last {
+        while chunk + 16 <= last + 1 {
+            let x = UnsafeRawPointer(scratch + chunk).loadUnaligned(as: SIMD16<Float>.self)
+            let lanes = GGMLMath.exp(x - SIMD16(repeating: maximum))
+            UnsafeMutableRawPointer(scratch + chunk).storeBytes(of: lanes, as: SIMD16<Float>.self)
+            sum += Double(GGMLMath.sum16(lanes))
+            chunk += 16
+        }
+        if chunk <= last {
             var lanes = SIMD16<Float>()
             for lane in 0..<16 where chunk + lane <= last {
                 let e = GGMLMath.exp(scratch[chunk + lane] - maximum)
@@ -119,11 +161,10 @@ enum TransformerKernels {
                 lanes[lane] = e
             }
             sum += Double(GGMLMath.sum16(lanes))
-            chunk += 16
         }
         let inverse = Float(1 / sum)
         let slots = batched ? 16 : 64
-        accumulators.initialize(repeating: 0, count: slots * headDimension)
+        accumulators.initialize(repeating: 0, count: min(slots, last + 1) * headDimension)
         for j in 0...last {
             let probability = Float(Float16(scratch[j] * inverse))
             let accumulator = accumulators + (j % slots) * headDimension
@@ -140,16 +181,12 @@ enum TransformerKernels {
                 d += 1
             }
         }
+        let used = min(slots, last + 1)
+        func slot(_ index: Int, _ d: Int) -> Float { index < used ? accumulators[index * headDimension + d] : 0 }
         for d in 0..<headDimension {
             var lanes = SIMD16<Float>()
             for lane in 0..<16 {
-                if batched {
-                    lanes[lane] = accumulators[lane * headDimension + d]
-                } else {
-                    let a = accumulators[lane * headDimension + d] + accumulators[(32 + lane) * headDimension + d]
-                    let b = accumulators[(16 + lane) * headDimension + d] + accumulators[(48 + lane) * headDimension + d]
-                    lanes[lane] = a + b
-                }
+                lanes[lane] = batched ? slot(lane, d) : (slot(lane, d) + slot(32 + lane, d)) + (slot(16 + lane, d) + slot(48 + lane, d))
             }
             out[d] = GGMLMath.sum16(lanes)
         }

@@ -44,12 +44,20 @@ enum QuantizedDotAVX2 {
     /// One 32-element block format: its size and its contribution to a dot product.
     protocol BlockFormat {
         static var blockBytes: Int { get }
+        /// Signed values (multiplied with the sign trick) or unsigned ones plus an offset `m·s`.
+        static var isSigned: Bool { get }
+        /// The block's 32 values as bytes, its scale and (unsigned formats) its minimum.
+        static func weights(_ p: UnsafeRawPointer) -> (values: __m256i, scale: Float, minimum: Float)
         /// Adds block `p` · activations `y` (scale `dy`, q8_1 sum `sy`) to `accumulator` / `offset`.
         static func accumulate(_ p: UnsafeRawPointer, _ y: __m256i, _ dy: Float, _ sy: Float, _ accumulator: inout __m256, _ offset: inout Float)
     }
 
     enum Q8_0: BlockFormat {
         static var blockBytes: Int { 34 }
+        static var isSigned: Bool { true }
+        @inline(__always) static func weights(_ p: UnsafeRawPointer) -> (values: __m256i, scale: Float, minimum: Float) {
+            (load(p + 2), QuantizedDot.half(p, 0), 0)
+        }
         @inline(__always) static func accumulate(_ p: UnsafeRawPointer, _ y: __m256i, _ dy: Float, _ sy: Float, _ accumulator: inout __m256, _ offset: inout Float) {
             accumulator = _mm256_fmadd_ps(_mm256_set1_ps(QuantizedDot.half(p, 0) * dy), signedSigned(load(p + 2), y), accumulator)
         }
@@ -57,6 +65,10 @@ enum QuantizedDotAVX2 {
 
     enum Q4_0: BlockFormat {
         static var blockBytes: Int { 18 }
+        static var isSigned: Bool { true }
+        @inline(__always) static func weights(_ p: UnsafeRawPointer) -> (values: __m256i, scale: Float, minimum: Float) {
+            (_mm256_sub_epi8(nibbles(p + 2), _mm256_set1_epi8(8)), QuantizedDot.half(p, 0), 0)
+        }
         @inline(__always) static func accumulate(_ p: UnsafeRawPointer, _ y: __m256i, _ dy: Float, _ sy: Float, _ accumulator: inout __m256, _ offset: inout Float) {
             let q = _mm256_sub_epi8(nibbles(p + 2), _mm256_set1_epi8(8))
             accumulator = _mm256_fmadd_ps(_mm256_set1_ps(QuantizedDot.half(p, 0) * dy), signedSigned(q, y), accumulator)
@@ -65,6 +77,10 @@ enum QuantizedDotAVX2 {
 
     enum Q4_1: BlockFormat {
         static var blockBytes: Int { 20 }
+        static var isSigned: Bool { false }
+        @inline(__always) static func weights(_ p: UnsafeRawPointer) -> (values: __m256i, scale: Float, minimum: Float) {
+            (nibbles(p + 4), QuantizedDot.half(p, 0), QuantizedDot.half(p, 2))
+        }
         @inline(__always) static func accumulate(_ p: UnsafeRawPointer, _ y: __m256i, _ dy: Float, _ sy: Float, _ accumulator: inout __m256, _ offset: inout Float) {
             accumulator = _mm256_fmadd_ps(_mm256_set1_ps(QuantizedDot.half(p, 0) * dy), unsignedSigned(nibbles(p + 4), y), accumulator)
             offset += QuantizedDot.half(p, 2) * sy
@@ -73,6 +89,11 @@ enum QuantizedDotAVX2 {
 
     enum Q5_0: BlockFormat {
         static var blockBytes: Int { 22 }
+        static var isSigned: Bool { true }
+        @inline(__always) static func weights(_ p: UnsafeRawPointer) -> (values: __m256i, scale: Float, minimum: Float) {
+            let high = fifthBits(p.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
+            return (_mm256_sub_epi8(_mm256_or_si256(nibbles(p + 6), high), _mm256_set1_epi8(16)), QuantizedDot.half(p, 0), 0)
+        }
         @inline(__always) static func accumulate(_ p: UnsafeRawPointer, _ y: __m256i, _ dy: Float, _ sy: Float, _ accumulator: inout __m256, _ offset: inout Float) {
             let high = fifthBits(p.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
             let q = _mm256_sub_epi8(_mm256_or_si256(nibbles(p + 6), high), _mm256_set1_epi8(16))
@@ -82,6 +103,10 @@ enum QuantizedDotAVX2 {
 
     enum Q5_1: BlockFormat {
         static var blockBytes: Int { 24 }
+        static var isSigned: Bool { false }
+        @inline(__always) static func weights(_ p: UnsafeRawPointer) -> (values: __m256i, scale: Float, minimum: Float) {
+            (_mm256_or_si256(nibbles(p + 8), fifthBits(p.loadUnaligned(fromByteOffset: 4, as: UInt32.self))), QuantizedDot.half(p, 0), QuantizedDot.half(p, 2))
+        }
         @inline(__always) static func accumulate(_ p: UnsafeRawPointer, _ y: __m256i, _ dy: Float, _ sy: Float, _ accumulator: inout __m256, _ offset: inout Float) {
             let q = _mm256_or_si256(nibbles(p + 8), fifthBits(p.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
             accumulator = _mm256_fmadd_ps(_mm256_set1_ps(QuantizedDot.half(p, 0) * dy), unsignedSigned(q, y), accumulator)
@@ -117,6 +142,65 @@ enum QuantizedDotAVX2 {
                 out[r * stride] = sum(a0) + o0
             }
         }
+    }
+
+    /// Four weight rows against two activation rows: each block's weights are unpacked once for
+    /// both tokens and each activation block loaded once for the four rows. Results go to
+    /// `out[r]` (token 0) and `out[tokenStride + r]` (token 1); every sum is formed exactly as
+    /// ``rows(_:_:rowBytes:count:blocks:scales:sums:values:into:stride:)`` forms it.
+    @inline(__always)
+    static func tile<F: BlockFormat>(_: F.Type, _ w: UnsafeRawPointer, rowBytes: Int, blocks: Int, scales: UnsafePointer<Float>,
+                                     sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, tokenBlocks: Int,
+                                     into out: UnsafeMutablePointer<Float>, tokenStride: Int) {
+        var a00 = _mm256_setzero_ps(), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00
+        var o0 = SIMD4<Float>(), o1 = SIMD4<Float>()
+        let values1 = values + tokenBlocks * 32, scales1 = scales + tokenBlocks, sums1 = sums + tokenBlocks
+        @inline(__always) func product(_ q: __m256i, _ y: __m256i) -> __m256 {
+            F.isSigned ? unsignedSigned(_mm256_sign_epi8(q, q), _mm256_sign_epi8(y, q)) : unsignedSigned(q, y)
+        }
+        for b in 0..<blocks {
+            let y0 = load(values + b * 32), y1 = load(values1 + b * 32)
+            let dy0 = scales[b], dy1 = scales1[b]
+            let p = w + b * F.blockBytes
+            let w0 = F.weights(p), w1 = F.weights(p + rowBytes), w2 = F.weights(p + 2 * rowBytes), w3 = F.weights(p + 3 * rowBytes)
+            a00 = _mm256_fmadd_ps(_mm256_set1_ps(w0.scale * dy0), product(w0.values, y0), a00)
+            a01 = _mm256_fmadd_ps(_mm256_set1_ps(w0.scale * dy1), product(w0.values, y1), a01)
+            a10 = _mm256_fmadd_ps(_mm256_set1_ps(w1.scale * dy0), product(w1.values, y0), a10)
+            a11 = _mm256_fmadd_ps(_mm256_set1_ps(w1.scale * dy1), product(w1.values, y1), a11)
+            a20 = _mm256_fmadd_ps(_mm256_set1_ps(w2.scale * dy0), product(w2.values, y0), a20)
+            a21 = _mm256_fmadd_ps(_mm256_set1_ps(w2.scale * dy1), product(w2.values, y1), a21)
+            a30 = _mm256_fmadd_ps(_mm256_set1_ps(w3.scale * dy0), product(w3.values, y0), a30)
+            a31 = _mm256_fmadd_ps(_mm256_set1_ps(w3.scale * dy1), product(w3.values, y1), a31)
+            if !F.isSigned {
+                let minimums = SIMD4<Float>(w0.minimum, w1.minimum, w2.minimum, w3.minimum)
+                o0 += minimums * SIMD4(repeating: sums[b])
+                o1 += minimums * SIMD4(repeating: sums1[b])
+            }
+        }
+        out[0] = sum(a00) + o0[0]
+        out[1] = sum(a10) + o0[1]
+        out[2] = sum(a20) + o0[2]
+        out[3] = sum(a30) + o0[3]
+        out[tokenStride] = sum(a01) + o1[0]
+        out[tokenStride + 1] = sum(a11) + o1[1]
+        out[tokenStride + 2] = sum(a21) + o1[2]
+        out[tokenStride + 3] = sum(a31) + o1[3]
+    }
+
+    /// ``tile(_:_:rowBytes:blocks:scales:sums:values:tokenBlocks:into:tokenStride:)`` for a format
+    /// given at run time; false for the formats handled elsewhere.
+    @inline(__always)
+    static func tile(_ w: UnsafeRawPointer, type: GGMLType, rowBytes: Int, blocks: Int, scales: UnsafePointer<Float>, sums: UnsafePointer<Float>,
+                     values: UnsafePointer<Int8>, tokenBlocks: Int, into out: UnsafeMutablePointer<Float>, tokenStride: Int) -> Bool {
+        switch type {
+        case .q8_0: tile(Q8_0.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values, tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
+        case .q4_0: tile(Q4_0.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values, tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
+        case .q4_1: tile(Q4_1.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values, tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
+        case .q5_0: tile(Q5_0.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values, tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
+        case .q5_1: tile(Q5_1.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values, tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
+        default: return false
+        }
+        return true
     }
 
     /// Dot products of up to four rows of a 32-element block format; false for the formats

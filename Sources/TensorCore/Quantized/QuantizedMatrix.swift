@@ -48,11 +48,23 @@ public struct QuantizedMatrix: @unchecked Sendable {
         ComputePool.parallelRanges(groups, grain: 4) { range in
             for group in range {
                 let r = group * 4, count = min(4, rows - r)
-                for t in 0..<tokens {
+                var t = 0
+                #if arch(x86_64)
+                // Pairs of tokens against four rows at a time (prompt batches).
+                while count == 4 && t + 2 <= tokens {
+                    let first = t * blocks
+                    guard QuantizedDotAVX2.tile(bytes + r * rowBytes, type: type, rowBytes: rowBytes, blocks: blocks, scales: scales + first,
+                                                sums: sums + first * sumsPerBlock, values: values + first * elements, tokenBlocks: blocks,
+                                                into: out + t * rows + r, tokenStride: rows) else { break }
+                    t += 2
+                }
+                #endif
+                while t < tokens {
                     let first = t * blocks
                     QuantizedDot.dotRows(bytes + r * rowBytes, type: type, rowBytes: rowBytes, count: count, blocks: blocks,
                                          scales: scales + first, sums: sums + first * sumsPerBlock, values: values + first * elements,
                                          into: out + t * rows + r, stride: 1)
+                    t += 1
                 }
             }
         }
