@@ -45,7 +45,12 @@ public struct QuantizedMatrix: @unchecked Sendable {
         let out = output
         // Rows in groups of four (each group's weights are read once per token while they sit in L1).
         let groups = (rows + 3) / 4
-        ComputePool.parallelRanges(groups, grain: 4) { range in
+        // Several ranges per thread, claimed as threads come free: a worker that wakes late or is
+        // preempted does not leave the others waiting at the end.
+        let threads = ComputePool.threadCount
+        let tasks = threads == 1 ? 1 : min(groups, max(1, groups / 4), threads * 4)
+        ComputePool.parallelFor(tasks) { task in
+            let range = (groups * task / tasks)..<(groups * (task + 1) / tasks)
             for group in range {
                 let r = group * 4, count = min(4, rows - r)
                 var t = 0
