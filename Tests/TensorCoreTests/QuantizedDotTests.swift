@@ -86,7 +86,8 @@ extension QuantizedDotTests {
     /// The matrix product (rows in groups of four, several tokens) equals the row-by-row dot products.
     func testMatrixProductMatchesRowDots() {
         var rng = SystemRandomNumberGenerator()
-        let columns = 256, rows = 7, tokens = 3
+        let columns = 256
+        for (rows, tokens) in [(7, 3), (13, 1), (16, 1)] {
         for type in [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q6_K] {
             let weights = QuantizedDotTests.randomBlocks(type, count: rows * columns / type.blockElements, using: &rng)
             let input = (0..<(tokens * columns)).map { _ in Float.random(in: -2...2, using: &rng) }
@@ -103,6 +104,7 @@ extension QuantizedDotTests {
                     }
                 }
             }
+        }
         }
     }
 }

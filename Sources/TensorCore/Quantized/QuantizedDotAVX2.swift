@@ -114,14 +114,37 @@ enum QuantizedDotAVX2 {
         }
     }
 
-    /// Dot products of `count` (1...4) consecutive weight rows with one activation row, the four
+    /// Dot products of `count` (1...4, or 8) consecutive weight rows with one activation row, the four
     /// rows sharing each activation load and keeping independent accumulators.
     @inline(__always)
     static func rows<F: BlockFormat>(_: F.Type, _ w: UnsafeRawPointer, rowBytes: Int, count: Int, blocks: Int, scales: UnsafePointer<Float>,
                                      sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, into out: UnsafeMutablePointer<Float>, stride: Int) {
         var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0
         var o0: Float = 0, o1: Float = 0, o2: Float = 0, o3: Float = 0
-        if count == 4 {
+        if count == 8 {
+            var a4 = a0, a5 = a0, a6 = a0, a7 = a0
+            var o4: Float = 0, o5: Float = 0, o6: Float = 0, o7: Float = 0
+            for b in 0..<blocks {
+                let y = load(values + b * 32), dy = scales[b], sy = sums[b]
+                let p = w + b * F.blockBytes
+                F.accumulate(p, y, dy, sy, &a0, &o0)
+                F.accumulate(p + rowBytes, y, dy, sy, &a1, &o1)
+                F.accumulate(p + 2 * rowBytes, y, dy, sy, &a2, &o2)
+                F.accumulate(p + 3 * rowBytes, y, dy, sy, &a3, &o3)
+                F.accumulate(p + 4 * rowBytes, y, dy, sy, &a4, &o4)
+                F.accumulate(p + 5 * rowBytes, y, dy, sy, &a5, &o5)
+                F.accumulate(p + 6 * rowBytes, y, dy, sy, &a6, &o6)
+                F.accumulate(p + 7 * rowBytes, y, dy, sy, &a7, &o7)
+            }
+            out[0] = sum(a0) + o0
+            out[stride] = sum(a1) + o1
+            out[2 * stride] = sum(a2) + o2
+            out[3 * stride] = sum(a3) + o3
+            out[4 * stride] = sum(a4) + o4
+            out[5 * stride] = sum(a5) + o5
+            out[6 * stride] = sum(a6) + o6
+            out[7 * stride] = sum(a7) + o7
+        } else if count == 4 {
             for b in 0..<blocks {
                 let y = load(values + b * 32), dy = scales[b], sy = sums[b]
                 let p = w + b * F.blockBytes

@@ -51,6 +51,18 @@ public struct QuantizedMatrix: @unchecked Sendable {
         let tasks = threads == 1 ? 1 : min(groups, max(1, groups / 4), threads * 4)
         ComputePool.parallelFor(tasks) { task in
             let range = (groups * task / tasks)..<(groups * (task + 1) / tasks)
+            if tokens == 1 {
+                // Decoding: eight rows per pass over the activation row where two groups pair up.
+                var group = range.lowerBound
+                while group < range.upperBound {
+                    let r = group * 4
+                    let count = group + 1 < range.upperBound && r + 8 <= rows ? 8 : min(4, rows - r)
+                    QuantizedDot.dotRows(bytes + r * rowBytes, type: type, rowBytes: rowBytes, count: count, blocks: blocks,
+                                         scales: scales, sums: sums, values: values, into: out + r, stride: 1)
+                    group += count == 8 ? 2 : 1
+                }
+                return
+            }
             for group in range {
                 let r = group * 4, count = min(4, rows - r)
                 var t = 0
