@@ -181,14 +181,36 @@ enum TransformerKernels {
                 d += 1
             }
         }
+        // Unused slots are zero; the lane sums run across 16 dimensions at a time, each dimension
+        // summed in exactly the order of GGMLMath.sum16.
         let used = min(slots, last + 1)
-        func slot(_ index: Int, _ d: Int) -> Float { index < used ? accumulators[index * headDimension + d] : 0 }
-        for d in 0..<headDimension {
+        if used < slots { (accumulators + used * headDimension).initialize(repeating: 0, count: (slots - used) * headDimension) }
+        @inline(__always) func row(_ slot: Int, _ d: Int) -> SIMD16<Float> {
+            UnsafeRawPointer(accumulators + slot * headDimension + d).loadUnaligned(as: SIMD16<Float>.self)
+        }
+        var d = 0
+        while d + 16 <= headDimension {
+            var v0 = SIMD16<Float>(), v1 = v0, v2 = v0, v3 = v0, v4 = v0, v5 = v0, v6 = v0, v7 = v0
+            var v8 = v0, v9 = v0, v10 = v0, v11 = v0, v12 = v0, v13 = v0, v14 = v0, v15 = v0
+            func lanes(_ l: Int) -> SIMD16<Float> {
+                batched ? row(l, d) : (row(l, d) + row(32 + l, d)) + (row(16 + l, d) + row(48 + l, d))
+            }
+            v0 = lanes(0); v1 = lanes(1); v2 = lanes(2); v3 = lanes(3); v4 = lanes(4); v5 = lanes(5); v6 = lanes(6); v7 = lanes(7)
+            v8 = lanes(8); v9 = lanes(9); v10 = lanes(10); v11 = lanes(11); v12 = lanes(12); v13 = lanes(13); v14 = lanes(14); v15 = lanes(15)
+            let e0 = v0 + v8, e1 = v1 + v9, e2 = v2 + v10, e3 = v3 + v11, e4 = v4 + v12, e5 = v5 + v13, e6 = v6 + v14, e7 = v7 + v15
+            let f0 = e0 + e4, f1 = e1 + e5, f2 = e2 + e6, f3 = e3 + e7
+            let g0 = f0 + f2, g1 = f1 + f3
+            UnsafeMutableRawPointer(out + d).storeBytes(of: g0 + g1, as: SIMD16<Float>.self)
+            d += 16
+        }
+        while d < headDimension {
             var lanes = SIMD16<Float>()
-            for lane in 0..<16 {
-                lanes[lane] = batched ? slot(lane, d) : (slot(lane, d) + slot(32 + lane, d)) + (slot(16 + lane, d) + slot(48 + lane, d))
+            for l in 0..<16 {
+                func slot(_ index: Int) -> Float { accumulators[index * headDimension + d] }
+                lanes[l] = batched ? slot(l) : (slot(l) + slot(32 + l)) + (slot(16 + l) + slot(48 + l))
             }
             out[d] = GGMLMath.sum16(lanes)
+            d += 1
         }
     }
 }
