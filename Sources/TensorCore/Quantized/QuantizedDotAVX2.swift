@@ -46,6 +46,11 @@ enum QuantizedDotAVX2 {
         static var blockBytes: Int { get }
         /// Signed values (multiplied with the sign trick) or unsigned ones plus an offset `m·s`.
         static var isSigned: Bool { get }
+        /// Byte offsets of the float16 scale and (unsigned formats) minimum in a block.
+        static var scaleOffset: Int { get }
+        static var minimumOffset: Int { get }
+        /// The block's 32 values as bytes.
+        static func quants(_ p: UnsafeRawPointer) -> __m256i
         /// The block's 32 values as bytes, its scale and (unsigned formats) its minimum.
         static func weights(_ p: UnsafeRawPointer) -> (values: __m256i, scale: Float, minimum: Float)
         /// Adds block `p` · activations `y` (scale `dy`, q8_1 sum `sy`) to `accumulator` / `offset`.
@@ -53,6 +58,9 @@ enum QuantizedDotAVX2 {
     }
 
     enum Q8_0: BlockFormat {
+        static var scaleOffset: Int { 0 }
+        static var minimumOffset: Int { 0 }
+        @inline(__always) static func quants(_ p: UnsafeRawPointer) -> __m256i { load(p + 2) }
         static var blockBytes: Int { 34 }
         static var isSigned: Bool { true }
         @inline(__always) static func weights(_ p: UnsafeRawPointer) -> (values: __m256i, scale: Float, minimum: Float) {
@@ -64,6 +72,9 @@ enum QuantizedDotAVX2 {
     }
 
     enum Q4_0: BlockFormat {
+        static var scaleOffset: Int { 0 }
+        static var minimumOffset: Int { 0 }
+        @inline(__always) static func quants(_ p: UnsafeRawPointer) -> __m256i { _mm256_sub_epi8(nibbles(p + 2), _mm256_set1_epi8(8)) }
         static var blockBytes: Int { 18 }
         static var isSigned: Bool { true }
         @inline(__always) static func weights(_ p: UnsafeRawPointer) -> (values: __m256i, scale: Float, minimum: Float) {
@@ -76,6 +87,9 @@ enum QuantizedDotAVX2 {
     }
 
     enum Q4_1: BlockFormat {
+        static var scaleOffset: Int { 0 }
+        static var minimumOffset: Int { 2 }
+        @inline(__always) static func quants(_ p: UnsafeRawPointer) -> __m256i { nibbles(p + 4) }
         static var blockBytes: Int { 20 }
         static var isSigned: Bool { false }
         @inline(__always) static func weights(_ p: UnsafeRawPointer) -> (values: __m256i, scale: Float, minimum: Float) {
@@ -88,6 +102,9 @@ enum QuantizedDotAVX2 {
     }
 
     enum Q5_0: BlockFormat {
+        static var scaleOffset: Int { 0 }
+        static var minimumOffset: Int { 0 }
+        @inline(__always) static func quants(_ p: UnsafeRawPointer) -> __m256i { _mm256_sub_epi8(_mm256_or_si256(nibbles(p + 6), fifthBits(p.loadUnaligned(fromByteOffset: 2, as: UInt32.self))), _mm256_set1_epi8(16)) }
         static var blockBytes: Int { 22 }
         static var isSigned: Bool { true }
         @inline(__always) static func weights(_ p: UnsafeRawPointer) -> (values: __m256i, scale: Float, minimum: Float) {
@@ -102,6 +119,9 @@ enum QuantizedDotAVX2 {
     }
 
     enum Q5_1: BlockFormat {
+        static var scaleOffset: Int { 0 }
+        static var minimumOffset: Int { 2 }
+        @inline(__always) static func quants(_ p: UnsafeRawPointer) -> __m256i { _mm256_or_si256(nibbles(p + 8), fifthBits(p.loadUnaligned(fromByteOffset: 4, as: UInt32.self))) }
         static var blockBytes: Int { 24 }
         static var isSigned: Bool { false }
         @inline(__always) static func weights(_ p: UnsafeRawPointer) -> (values: __m256i, scale: Float, minimum: Float) {
@@ -122,28 +142,7 @@ enum QuantizedDotAVX2 {
         var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0
         var o0: Float = 0, o1: Float = 0, o2: Float = 0, o3: Float = 0
         if count == 8 {
-            var a4 = a0, a5 = a0, a6 = a0, a7 = a0
-            var o4: Float = 0, o5: Float = 0, o6: Float = 0, o7: Float = 0
-            for b in 0..<blocks {
-                let y = load(values + b * 32), dy = scales[b], sy = sums[b]
-                let p = w + b * F.blockBytes
-                F.accumulate(p, y, dy, sy, &a0, &o0)
-                F.accumulate(p + rowBytes, y, dy, sy, &a1, &o1)
-                F.accumulate(p + 2 * rowBytes, y, dy, sy, &a2, &o2)
-                F.accumulate(p + 3 * rowBytes, y, dy, sy, &a3, &o3)
-                F.accumulate(p + 4 * rowBytes, y, dy, sy, &a4, &o4)
-                F.accumulate(p + 5 * rowBytes, y, dy, sy, &a5, &o5)
-                F.accumulate(p + 6 * rowBytes, y, dy, sy, &a6, &o6)
-                F.accumulate(p + 7 * rowBytes, y, dy, sy, &a7, &o7)
-            }
-            out[0] = sum(a0) + o0
-            out[stride] = sum(a1) + o1
-            out[2 * stride] = sum(a2) + o2
-            out[3 * stride] = sum(a3) + o3
-            out[4 * stride] = sum(a4) + o4
-            out[5 * stride] = sum(a5) + o5
-            out[6 * stride] = sum(a6) + o6
-            out[7 * stride] = sum(a7) + o7
+            rows8(F.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values, into: out, stride: stride)
         } else if count == 4 {
             for b in 0..<blocks {
                 let y = load(values + b * 32), dy = scales[b], sy = sums[b]
@@ -165,6 +164,51 @@ enum QuantizedDotAVX2 {
                 out[r * stride] = sum(a0) + o0
             }
         }
+    }
+
+    /// Eight float16 fields `rowBytes` apart, widened together.
+    @inline(__always) static func gatherHalves(_ p: UnsafeRawPointer, rowBytes: Int) -> __m256 {
+        func h(_ r: Int) -> Int16 { Int16(bitPattern: p.loadUnaligned(fromByteOffset: r * rowBytes, as: UInt16.self)) }
+        return _mm256_cvtph_ps(_mm_set_epi16(h(7), h(6), h(5), h(4), h(3), h(2), h(1), h(0)))
+    }
+
+    /// Eight weight rows against one activation row (decoding). The eight rows' scales (and
+    /// minimums) are widened with one conversion and multiplied with one instruction; every
+    /// product and sum is the one the single-row kernel forms.
+    @inline(__always)
+    static func rows8<F: BlockFormat>(_: F.Type, _ w: UnsafeRawPointer, rowBytes: Int, blocks: Int, scales: UnsafePointer<Float>,
+                                      sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, into out: UnsafeMutablePointer<Float>, stride: Int) {
+        var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
+        var offsets = _mm256_setzero_ps()
+        @inline(__always) func product(_ q: __m256i, _ y: __m256i) -> __m256 {
+            F.isSigned ? unsignedSigned(_mm256_sign_epi8(q, q), _mm256_sign_epi8(y, q)) : unsignedSigned(q, y)
+        }
+        @inline(__always) func lane(_ v: __m256, _ r: Int32) -> __m256 { _mm256_permutevar8x32_ps(v, _mm256_set1_epi32(r)) }
+        for b in 0..<blocks {
+            let y = load(values + b * 32)
+            let p = w + b * F.blockBytes
+            let d = _mm256_mul_ps(gatherHalves(p + F.scaleOffset, rowBytes: rowBytes), _mm256_set1_ps(scales[b]))
+            a0 = _mm256_fmadd_ps(lane(d, 0), product(F.quants(p), y), a0)
+            a1 = _mm256_fmadd_ps(lane(d, 1), product(F.quants(p + rowBytes), y), a1)
+            a2 = _mm256_fmadd_ps(lane(d, 2), product(F.quants(p + 2 * rowBytes), y), a2)
+            a3 = _mm256_fmadd_ps(lane(d, 3), product(F.quants(p + 3 * rowBytes), y), a3)
+            a4 = _mm256_fmadd_ps(lane(d, 4), product(F.quants(p + 4 * rowBytes), y), a4)
+            a5 = _mm256_fmadd_ps(lane(d, 5), product(F.quants(p + 5 * rowBytes), y), a5)
+            a6 = _mm256_fmadd_ps(lane(d, 6), product(F.quants(p + 6 * rowBytes), y), a6)
+            a7 = _mm256_fmadd_ps(lane(d, 7), product(F.quants(p + 7 * rowBytes), y), a7)
+            if !F.isSigned {
+                offsets = _mm256_add_ps(offsets, _mm256_mul_ps(gatherHalves(p + F.minimumOffset, rowBytes: rowBytes), _mm256_set1_ps(sums[b])))
+            }
+        }
+        let o = offsets
+        out[0] = sum(a0) + o[0]
+        out[stride] = sum(a1) + o[1]
+        out[2 * stride] = sum(a2) + o[2]
+        out[3 * stride] = sum(a3) + o[3]
+        out[4 * stride] = sum(a4) + o[4]
+        out[5 * stride] = sum(a5) + o[5]
+        out[6 * stride] = sum(a6) + o[6]
+        out[7 * stride] = sum(a7) + o[7]
     }
 
     /// Four weight rows against two activation rows: each block's weights are unpacked once for
