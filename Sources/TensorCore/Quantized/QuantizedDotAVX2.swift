@@ -11,9 +11,9 @@ enum QuantizedDotAVX2 {
 
     /// The 32 nibbles of 16 bytes: low nibbles in bytes 0..<16, high nibbles in 16..<32.
     @inline(__always) static func nibbles(_ p: UnsafeRawPointer) -> __m256i {
-        let x = _mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self))
-        let both = _mm256_set_m128i(_mm_srli_epi16(x, 4), x)
-        return _mm256_and_si256(both, _mm256_set1_epi8(0x0F))
+        // The 16 bytes in both halves, the upper half shifted right by 4 (one 64-bit variable shift).
+        let both = _mm256_broadcastsi128_si256(_mm_loadu_si128(p.assumingMemoryBound(to: __m128i.self)))
+        return _mm256_and_si256(_mm256_srlv_epi64(both, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0x0F))
     }
 
     /// Byte i is 0x10 where bit i of `mask` is set, else 0.
