@@ -67,10 +67,11 @@ public enum QuantizedDot {
     /// `out[0]`, `out[stride]`, ...
     @inline(__always)
     static func dotRows(_ w: UnsafeRawPointer, type: GGMLType, rowBytes: Int, count: Int, blocks: Int, scales: UnsafePointer<Float>,
-                        sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, into out: UnsafeMutablePointer<Float>, stride: Int) {
+                        sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, into out: UnsafeMutablePointer<Float>, stride: Int,
+                        ahead: UnsafeRawPointer? = nil) {
         #if arch(x86_64)
         if QuantizedDotAVX2.rows(w, type: type, rowBytes: rowBytes, count: count, blocks: blocks, scales: scales, sums: sums, values: values,
-                                 into: out, stride: stride) { return }
+                                 into: out, stride: stride, ahead: ahead) { return }
         #endif
         for r in 0..<count {
             out[r * stride] = portableDotRow(w + r * rowBytes, type: type, blocks: blocks, scales: scales, sums: sums, values: values)

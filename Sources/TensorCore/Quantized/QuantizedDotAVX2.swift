@@ -1,5 +1,6 @@
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
+import Synchronization
 
 /// AVX2 versions of the 32-element block dot products (the portable loops in ``QuantizedDot`` are
 /// their reference): unsigned×signed byte products with `vpmaddubsw`, pairs summed with `vpmaddwd`,
@@ -138,11 +139,12 @@ enum QuantizedDotAVX2 {
     /// rows sharing each activation load and keeping independent accumulators.
     @inline(__always)
     static func rows<F: BlockFormat>(_: F.Type, _ w: UnsafeRawPointer, rowBytes: Int, count: Int, blocks: Int, scales: UnsafePointer<Float>,
-                                     sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, into out: UnsafeMutablePointer<Float>, stride: Int) {
+                                     sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, into out: UnsafeMutablePointer<Float>, stride: Int,
+                                     ahead: UnsafeRawPointer? = nil) {
         var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0
         var o0: Float = 0, o1: Float = 0, o2: Float = 0, o3: Float = 0
         if count == 8 {
-            rows8(F.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values, into: out, stride: stride)
+            rows8(F.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values, into: out, stride: stride, ahead: ahead)
         } else if count == 4 {
             for b in 0..<blocks {
                 let y = load(values + b * 32), dy = scales[b], sy = sums[b]
@@ -166,6 +168,9 @@ enum QuantizedDotAVX2 {
         }
     }
 
+    /// Keeps the look-ahead loads alive (the compiler may not drop loads whose value is used).
+    static let sink = Atomic<Int>(0)
+
     /// Eight float16 fields `rowBytes` apart, widened together.
     @inline(__always) static func gatherHalves(_ p: UnsafeRawPointer, rowBytes: Int) -> __m256 {
         func h(_ r: Int) -> Int16 { Int16(bitPattern: p.loadUnaligned(fromByteOffset: r * rowBytes, as: UInt16.self)) }
@@ -177,7 +182,12 @@ enum QuantizedDotAVX2 {
     /// product and sum is the one the single-row kernel forms.
     @inline(__always)
     static func rows8<F: BlockFormat>(_: F.Type, _ w: UnsafeRawPointer, rowBytes: Int, blocks: Int, scales: UnsafePointer<Float>,
-                                      sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, into out: UnsafeMutablePointer<Float>, stride: Int) {
+                                      sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, into out: UnsafeMutablePointer<Float>, stride: Int,
+                                      ahead: UnsafeRawPointer?) {
+        // Touching the next eight rows (one byte per 64 as the blocks advance) starts their cache
+        // misses early: decoding streams the whole weight file and stalls on those loads.
+        var touched: UInt8 = 0
+        let aheadStep = (8 * rowBytes + blocks - 1) / blocks
         var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
         var offsets = _mm256_setzero_ps()
         @inline(__always) func product(_ q: __m256i, _ y: __m256i) -> __m256 {
@@ -185,6 +195,14 @@ enum QuantizedDotAVX2 {
         }
         @inline(__always) func lane(_ v: __m256, _ r: Int32) -> __m256 { _mm256_permutevar8x32_ps(v, _mm256_set1_epi32(r)) }
         for b in 0..<blocks {
+            if let ahead {
+                var offset = b * aheadStep
+                let end = min(offset + aheadStep, 8 * rowBytes)
+                while offset < end {
+                    touched &+= ahead.load(fromByteOffset: offset, as: UInt8.self)
+                    offset += 64
+                }
+            }
             let y = load(values + b * 32)
             let p = w + b * F.blockBytes
             let d = _mm256_mul_ps(gatherHalves(p + F.scaleOffset, rowBytes: rowBytes), _mm256_set1_ps(scales[b]))
@@ -201,6 +219,7 @@ enum QuantizedDotAVX2 {
             }
         }
         let o = offsets
+        if touched == 0x5A { Self.sink.wrappingAdd(1, ordering: .relaxed) }
         out[0] = sum(a0) + o[0]
         out[stride] = sum(a1) + o[1]
         out[2 * stride] = sum(a2) + o[2]
@@ -274,13 +293,14 @@ enum QuantizedDotAVX2 {
     /// handled elsewhere.
     @inline(__always)
     static func rows(_ w: UnsafeRawPointer, type: GGMLType, rowBytes: Int, count: Int, blocks: Int, scales: UnsafePointer<Float>,
-                     sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, into out: UnsafeMutablePointer<Float>, stride: Int) -> Bool {
+                     sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, into out: UnsafeMutablePointer<Float>, stride: Int,
+                     ahead: UnsafeRawPointer? = nil) -> Bool {
         switch type {
-        case .q8_0: rows(Q8_0.self, w, rowBytes: rowBytes, count: count, blocks: blocks, scales: scales, sums: sums, values: values, into: out, stride: stride)
-        case .q4_0: rows(Q4_0.self, w, rowBytes: rowBytes, count: count, blocks: blocks, scales: scales, sums: sums, values: values, into: out, stride: stride)
-        case .q4_1: rows(Q4_1.self, w, rowBytes: rowBytes, count: count, blocks: blocks, scales: scales, sums: sums, values: values, into: out, stride: stride)
-        case .q5_0: rows(Q5_0.self, w, rowBytes: rowBytes, count: count, blocks: blocks, scales: scales, sums: sums, values: values, into: out, stride: stride)
-        case .q5_1: rows(Q5_1.self, w, rowBytes: rowBytes, count: count, blocks: blocks, scales: scales, sums: sums, values: values, into: out, stride: stride)
+        case .q8_0: rows(Q8_0.self, w, rowBytes: rowBytes, count: count, blocks: blocks, scales: scales, sums: sums, values: values, into: out, stride: stride, ahead: ahead)
+        case .q4_0: rows(Q4_0.self, w, rowBytes: rowBytes, count: count, blocks: blocks, scales: scales, sums: sums, values: values, into: out, stride: stride, ahead: ahead)
+        case .q4_1: rows(Q4_1.self, w, rowBytes: rowBytes, count: count, blocks: blocks, scales: scales, sums: sums, values: values, into: out, stride: stride, ahead: ahead)
+        case .q5_0: rows(Q5_0.self, w, rowBytes: rowBytes, count: count, blocks: blocks, scales: scales, sums: sums, values: values, into: out, stride: stride, ahead: ahead)
+        case .q5_1: rows(Q5_1.self, w, rowBytes: rowBytes, count: count, blocks: blocks, scales: scales, sums: sums, values: values, into: out, stride: stride, ahead: ahead)
         default: return false
         }
         return true

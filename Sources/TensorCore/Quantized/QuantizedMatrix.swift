@@ -57,8 +57,10 @@ public struct QuantizedMatrix: @unchecked Sendable {
                 while group < range.upperBound {
                     let r = group * 4
                     let count = group + 1 < range.upperBound && r + 8 <= rows ? 8 : min(4, rows - r)
+                    // The next eight rows, when they are in this matrix, are touched ahead of use.
+                    let ahead: UnsafeRawPointer? = count == 8 && r + 16 <= rows ? bytes + (r + 8) * rowBytes : nil
                     QuantizedDot.dotRows(bytes + r * rowBytes, type: type, rowBytes: rowBytes, count: count, blocks: blocks,
-                                         scales: scales, sums: sums, values: values, into: out + r, stride: 1)
+                                         scales: scales, sums: sums, values: values, into: out + r, stride: 1, ahead: ahead)
                     group += count == 8 ? 2 : 1
                 }
                 return
