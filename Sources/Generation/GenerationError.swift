@@ -13,6 +13,10 @@ public enum GenerationError: Error, CustomStringConvertible {
     /// The prompt does not fit the context window.
     case promptTooLong(tokens: Int, context: Int)
     case template(String)
+    /// The prompt gives no tokens (and the model adds none).
+    case emptyPrompt
+    /// A token id outside the model's vocabulary.
+    case tokenOutOfRange(Int, vocabulary: Int)
 
     public var description: String {
         switch self {
@@ -26,6 +30,8 @@ public enum GenerationError: Error, CustomStringConvertible {
         case let .promptTooLong(tokens, context):
             return "the prompt is \(tokens) tokens, longer than the context of \(context) (use --truncate to keep its last tokens)"
         case let .template(message): return "chat template: \(message)"
+        case .emptyPrompt: return "the prompt is empty: it gives no tokens and the model adds no BOS"
+        case let .tokenOutOfRange(id, vocabulary): return "token id \(id) is outside the vocabulary of \(vocabulary)"
         }
     }
 }

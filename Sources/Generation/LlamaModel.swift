@@ -102,7 +102,7 @@ public final class LlamaModel: @unchecked Sendable {
         guard !tokens.isEmpty else { return [] }
         guard position + tokens.count <= contextLength else { throw .promptTooLong(tokens: position + tokens.count, context: contextLength) }
         for token in tokens where token < 0 || token >= p.vocabularySize {
-            throw .invalidMetadata(key: "token id", reason: "\(token) is outside the vocabulary of \(p.vocabularySize)")
+            throw .tokenOutOfRange(token, vocabulary: p.vocabularySize)
         }
         let n = tokens.count, e = p.embeddingLength, f = p.feedForwardLength
         let qWidth = p.headCount * p.headDimension, kvWidth = p.kvHeadCount * p.headDimension

@@ -111,7 +111,7 @@ public final class TextGenerator: @unchecked Sendable {
             guard request.truncatePrompt else { throw .promptTooLong(tokens: ids.count, context: model.contextLength) }
             ids = Array(ids.suffix(room))
         }
-        guard !ids.isEmpty else { throw .invalidMetadata(key: "prompt", reason: "is empty after tokenization") }
+        guard !ids.isEmpty else { throw .emptyPrompt }
         return ids
     }
 

@@ -93,6 +93,9 @@ final class GenerateCLITests: XCTestCase {
         XCTAssertEqual(truncated.status, 0, truncated.stderr)
         let usage = try runCLI(["generate", "--model", model])
         XCTAssertEqual(usage.status, 2)
+        let empty = try runCLI(["generate", "--model", model, "--prompt", ""])
+        XCTAssertEqual(empty.status, 2)
+        XCTAssertTrue(empty.stderr.contains("the prompt is empty"), empty.stderr)
     }
 
     func testBenchAndTokenizeOnGGUF() throws {
