@@ -12,7 +12,7 @@ final class SentencePieceModel: Sendable {
         self.vocab = vocab
         self.scores = scores
         self.unknownId = unknownId
-        byteTokens = (0..<256).map { byte in vocab[Array(("<0x" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2) + ">").utf8)] }
+        byteTokens = (0..<256).map { vocab[ByteFallback.token(for: UInt8($0))] }
     }
 
     /// Ids for `scalars`, each with the range of scalars it covers.
@@ -24,12 +24,12 @@ final class SentencePieceModel: Sendable {
                    next: index + 1 < scalars.count ? index + 1 : -1, alive: true)
         }
         // Candidates: (score, left index, combined length); stale entries are skipped when popped.
-        var heap = CandidateHeap()
+        var heap = PriorityQueue<ScoredCandidate>()
         func consider(_ left: Int, _ right: Int) {
             guard left >= 0, right >= 0 else { return }
             let merged = symbols[left].bytes + symbols[right].bytes
             guard let id = vocab[merged] else { return }
-            heap.push(.init(score: id < scores.count ? scores[id] : 0, left: left, length: merged.count))
+            heap.push(ScoredCandidate(score: id < scores.count ? scores[id] : 0, left: left, length: merged.count))
         }
         for index in 1..<symbols.count { consider(index - 1, index) }
         while let best = heap.pop() {
@@ -62,42 +62,13 @@ final class SentencePieceModel: Sendable {
     }
 }
 
-/// A max-heap of merge candidates: highest score first, then the leftmost.
-struct CandidateHeap {
-    struct Candidate { var score: Float; var left: Int; var length: Int }
-    private var items: [Candidate] = []
+/// A merge candidate: the highest score first, then the leftmost.
+struct ScoredCandidate: Comparable {
+    var score: Float
+    var left: Int
+    var length: Int
 
-    @inline(__always) private static func before(_ a: Candidate, _ b: Candidate) -> Bool {
+    static func < (a: ScoredCandidate, b: ScoredCandidate) -> Bool {
         a.score > b.score || (a.score == b.score && a.left < b.left)
-    }
-
-    mutating func push(_ candidate: Candidate) {
-        items.append(candidate)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard CandidateHeap.before(items[child], items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Candidate? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var best = parent
-                if left < items.count && CandidateHeap.before(items[left], items[best]) { best = left }
-                if right < items.count && CandidateHeap.before(items[right], items[best]) { best = right }
-                guard best != parent else { break }
-                items.swapAt(parent, best)
-                parent = best
-            }
-        }
-        return top
     }
 }

@@ -43,42 +43,55 @@ func loadTokenizer(_ path: String) throws -> Tokenizer {
 struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
-        abstract: "Turn text into token ids with a tokenizer.json.",
+        abstract: "Turn text into token ids with a tokenizer.json or a GGUF vocabulary.",
         discussion: """
         Plain mode: each stdin line (or --text) becomes a line of space-separated ids.
         --jsonl: each stdin line is {"text": ...}; each output line is {"ids", "tokens", "offsets"} (offsets in Unicode scalars).
         Example: echo 'Hello world' | infer-cli tokenize --tokenizer tokenizer.json
         """)
 
-    @Option(help: "A tokenizer.json.") var tokenizer: String
+    @Option(help: "A tokenizer.json or a .gguf.") var tokenizer: String
     @Option(help: "Tokenize this text instead of stdin.") var text: String?
     @Flag(help: "Do not add the template's special tokens.") var noSpecial = false
     @Flag(help: "JSON lines in and out.") var jsonl = false
+    @Flag(help: "Apply the truncation and padding stored in the tokenizer.json (off by default: every line gets its whole encoding).")
+    var storedTruncationAndPadding = false
+
+    private struct Record: Decodable { let text: String }
 
     func run() throws {
-        let model = try loadTokenizer(tokenizer)
+        var model = try loadTokenizer(tokenizer)
+        if !storedTruncationAndPadding {
+            model.truncation = nil
+            model.padding = nil
+        }
         if let text {
             emitLine(try format(model.encode(text, addSpecialTokens: !noSpecial)))
             return
         }
         var failures = 0
+        let decoder = JSONDecoder()
         for (number, bytes) in StandardInputLines().enumerated() {
             do {
                 guard let line = String(validating: bytes, as: UTF8.self) else { throw CommandError("line \(number + 1) is not valid UTF-8") }
                 var input = line
                 if jsonl {
-                    guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], let value = object["text"] as? String else {
+                    // JSONDecoder keeps a leading U+FEFF in the text, which JSONSerialization drops.
+                    guard let record = try? decoder.decode(Record.self, from: Data(bytes)) else {
                         throw CommandError("line \(number + 1) is not a JSON object with a \"text\" string")
                     }
-                    input = value
+                    input = record.text
                 }
                 emitLine(try format(model.encode(input, addSpecialTokens: !noSpecial)))
             } catch {
+                // One bad line gets an error (a record in --jsonl mode, an empty line and a message
+                // on stderr otherwise) and the run goes on; the exit code reports it at the end.
                 failures += 1
                 if jsonl {
                     emitLine(String(decoding: try JSONSerialization.data(withJSONObject: ["error": "\(error)"]), as: UTF8.self))
                 } else {
-                    throw error
+                    FileHandle.standardError.write(Data("infer-cli tokenize: \(error)\n".utf8))
+                    emitLine("")
                 }
             }
         }
@@ -99,7 +112,7 @@ struct Detokenize: ParsableCommand {
         abstract: "Turn token ids (space-separated per line, or JSONL {\"ids\": [...]}) back into text.",
         discussion: "Example: echo '101 7592 2088 102' | infer-cli detokenize --tokenizer tokenizer.json --skip-special")
 
-    @Option(help: "A tokenizer.json.") var tokenizer: String
+    @Option(help: "A tokenizer.json or a .gguf.") var tokenizer: String
     @Flag(help: "Leave special tokens out.") var skipSpecial = false
 
     func run() throws {

@@ -201,6 +201,17 @@ final class TokenizeCLITests: XCTestCase {
         let plain = try runCLI(["tokenize", "--tokenizer", minilm], stdin: Data("Hello, world!\nsecond line\n".utf8))
         XCTAssertEqual(plain.status, 0, plain.stderr)
         XCTAssertEqual(plain.stdout, "101 7592 1010 2088 999 102\n101 2117 2240 102\n")
+        // MiniLM stores truncation 128 and Fixed(128) padding; applied only when asked.
+        let stored = try runCLI(["tokenize", "--tokenizer", minilm, "--stored-truncation-and-padding", "--text", "Hello"], stdin: Data())
+        XCTAssertEqual(stored.stdout.split(separator: " ").count, 128, stored.stdout)
+        // A line that is not UTF-8 becomes an empty line and a message; the lines after it still come.
+        var mixed = Data("one\n".utf8)
+        mixed.append(contentsOf: [0xC3, 0x28, 0x0A])
+        mixed.append(Data("two\n".utf8))
+        let partial = try runCLI(["tokenize", "--tokenizer", minilm], stdin: mixed)
+        XCTAssertEqual(partial.status, 1)
+        XCTAssertEqual(partial.stdout, "101 2028 102\n\n101 2048 102\n")
+        XCTAssertTrue(partial.stderr.contains("line 2 is not valid UTF-8"), partial.stderr)
         let smollm = tokenizers.appendingPathComponent("smollm2/tokenizer.json").path
         var input = Data("{\"text\": \"a\\u2028b\"}\n".utf8)
         input.append(contentsOf: [0xFF, 0xFE, 0x0A])

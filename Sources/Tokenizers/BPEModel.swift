@@ -1,0 +1,164 @@
+/// Byte-pair encoding over ids: merge ranks keyed by the pair of ids; the lowest rank merges
+/// first, the leftmost on ties (Hugging Face `tokenizers`' BPE model).
+final class BPEModel: Sendable {
+    let vocab: [[UInt8]: Int]
+    private let merges: [UInt64: (rank: Int32, result: Int32)]
+    /// Ids of the single-scalar vocabulary entries (the common first lookup).
+    private let scalarIds: [UInt32: Int]
+    /// Characters missing from the vocabulary become their UTF-8 bytes as `<0xHH>` tokens.
+    let byteFallback: Bool
+    private let byteIds: [Int?]
+    /// The id for anything else unknown (nil: dropped).
+    let unknownId: Int?
+    /// Runs of unknown characters become one unknown token.
+    let fuseUnknown: Bool
+    /// A word that is itself in the vocabulary is one token, whatever the merges would give (Llama 3).
+    let ignoreMerges: Bool
+    /// Put in front of every symbol but a word's first (`##`-style), and after a word's last.
+    let continuingPrefix: [UInt8]
+    let endOfWordSuffix: [UInt8]
+
+    init(vocab: [[UInt8]: Int], merges: [([UInt8], [UInt8])], byteFallback: Bool = false, unknownId: Int? = nil, fuseUnknown: Bool = false,
+         ignoreMerges: Bool = false, continuingPrefix: [UInt8] = [], endOfWordSuffix: [UInt8] = []) throws(TokenizerError) {
+        self.vocab = vocab
+        self.ignoreMerges = ignoreMerges
+        self.byteFallback = byteFallback
+        self.unknownId = unknownId
+        self.fuseUnknown = fuseUnknown
+        self.continuingPrefix = continuingPrefix
+        self.endOfWordSuffix = endOfWordSuffix
+        var table: [UInt64: (Int32, Int32)] = [:]
+        table.reserveCapacity(merges.count)
+        for (rank, (left, right)) in merges.enumerated() {
+            let joined = left + (right.starts(with: continuingPrefix) ? right.dropFirst(continuingPrefix.count) : right[...])
+            guard let a = vocab[left], let b = vocab[right], let merged = vocab[joined] else {
+                let text = String(decoding: left, as: UTF8.self) + " " + String(decoding: right, as: UTF8.self)
+                throw .invalidField(jsonPath: "$.model.merges[\(rank)]", reason: "'\(text)' uses tokens missing from the vocabulary")
+            }
+            let key = BPEModel.pairKey(a, b)
+            if table[key] == nil { table[key] = (Int32(truncatingIfNeeded: rank), Int32(truncatingIfNeeded: merged)) }
+        }
+        self.merges = table
+        var scalarIds: [UInt32: Int] = [:]
+        for (token, id) in vocab where token.count <= 4 {
+            let scalars = String(decoding: token, as: UTF8.self).unicodeScalars
+            if scalars.count == 1, let scalar = scalars.first { scalarIds[scalar.value] = id }
+        }
+        self.scalarIds = scalarIds
+        byteIds = (0..<256).map { vocab[ByteFallback.token(for: UInt8($0))] }
+    }
+
+    @inline(__always) static func pairKey(_ a: Int, _ b: Int) -> UInt64 {
+        UInt64(UInt32(truncatingIfNeeded: a)) << 32 | UInt64(UInt32(truncatingIfNeeded: b))
+    }
+
+    private struct Candidate: Comparable {
+        var rank: Int32
+        var left: Int32
+        var result: Int32
+        var rightId: Int32
+        static func < (a: Candidate, b: Candidate) -> Bool { a.rank < b.rank || (a.rank == b.rank && a.left < b.left) }
+    }
+
+    private struct Symbol {
+        var id: Int
+        var range: Range<Int>
+        var previous: Int
+        var next: Int
+    }
+
+    /// Appends the tokens of one word (`tokens` ranges are relative to the word's start).
+    func tokenize(_ word: ArraySlice<Unicode.Scalar>, into tokens: inout [ModelToken]) {
+        guard !word.isEmpty else { return }
+        if ignoreMerges, let id = vocab[Array(String(String.UnicodeScalarView(word)).utf8)] {
+            tokens.append(ModelToken(id: id, range: 0..<word.count))
+            return
+        }
+        var symbols: [Symbol] = []
+        symbols.reserveCapacity(word.count)
+        let plain = continuingPrefix.isEmpty && endOfWordSuffix.isEmpty
+        var pendingUnknown: Range<Int>?
+        func add(_ id: Int, _ range: Range<Int>) {
+            symbols.append(Symbol(id: id, range: range, previous: symbols.count - 1, next: symbols.count + 1))
+        }
+        func flushUnknown() {
+            if let range = pendingUnknown, let unknownId { add(unknownId, range) }
+            pendingUnknown = nil
+        }
+        for (index, scalar) in word.enumerated() {
+            var found: Int?
+            var text: [UInt8] = []
+            if plain {
+                found = scalarIds[scalar.value]
+                if found == nil, byteFallback { text = Array(String(scalar).utf8) }
+            } else {
+                if index > 0 { text += continuingPrefix }
+                text += Array(String(scalar).utf8)
+                if index == word.count - 1 { text += endOfWordSuffix }
+                found = vocab[text]
+            }
+            if let found {
+                flushUnknown()
+                add(found, index..<(index + 1))
+                continue
+            }
+            if byteFallback, text.allSatisfy({ byteIds[Int($0)] != nil }) {
+                for byte in text { if let id = byteIds[Int(byte)] { add(id, index..<(index + 1)) } }
+                continue
+            }
+            guard unknownId != nil else { continue }
+            if fuseUnknown, let range = pendingUnknown {
+                pendingUnknown = range.lowerBound..<(index + 1)
+            } else {
+                flushUnknown()
+                pendingUnknown = index..<(index + 1)
+            }
+        }
+        flushUnknown()
+        guard !symbols.isEmpty else { return }
+        symbols[symbols.count - 1].next = -1
+        if symbols.count > 1 {
+            var queue = PriorityQueue<Candidate>()
+            func consider(_ left: Int) {
+                let right = symbols[left].next
+                guard left >= 0, right >= 0, let merge = merges[BPEModel.pairKey(symbols[left].id, symbols[right].id)] else { return }
+                queue.push(Candidate(rank: merge.rank, left: Int32(left), result: merge.result, rightId: Int32(symbols[right].id)))
+            }
+            for index in 0..<(symbols.count - 1) { consider(index) }
+            while let best = queue.pop() {
+                let left = Int(best.left)
+                let right = symbols[left].next
+                // Skip candidates made stale by an earlier merge of either symbol.
+                guard symbols[left].id >= 0, right >= 0, symbols[right].id == Int(best.rightId),
+                      merges[BPEModel.pairKey(symbols[left].id, symbols[right].id)]?.rank == best.rank else { continue }
+                symbols[left].id = Int(best.result)
+                symbols[left].range = symbols[left].range.lowerBound..<symbols[right].range.upperBound
+                symbols[left].next = symbols[right].next
+                symbols[right].id = -1
+                if symbols[left].next >= 0 { symbols[symbols[left].next].previous = left }
+                if symbols[left].previous >= 0 { consider(symbols[left].previous) }
+                consider(left)
+            }
+        }
+        var index = 0
+        while index >= 0 {
+            tokens.append(ModelToken(id: symbols[index].id, range: symbols[index].range))
+            index = symbols[index].next
+        }
+    }
+}
+
+/// `<0xHH>` byte tokens.
+enum ByteFallback {
+    static func token(for byte: UInt8) -> [UInt8] {
+        let digits = Array("0123456789ABCDEF".utf8)
+        return Array("<0x".utf8) + [digits[Int(byte >> 4)], digits[Int(byte & 15)], UInt8(ascii: ">")]
+    }
+
+    /// The byte a `<0xHH>` token stands for.
+    static func byte(of token: String) -> UInt8? {
+        let scalars = Array(token.unicodeScalars)
+        guard scalars.count == 6, token.hasPrefix("<0x"), scalars[5] == ">" else { return nil }
+        return UInt8(String(String.UnicodeScalarView(scalars[3..<5])), radix: 16)
+    }
+}

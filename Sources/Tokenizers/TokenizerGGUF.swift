@@ -1,0 +1,58 @@
+/// Tokenizers built from GGUF vocabulary metadata, following llama.cpp.
+extension Tokenizer {
+    /// Builds the tokenizer llama.cpp would use for a GGUF vocabulary: `gpt2` (byte-level BPE with the
+    /// split named by `tokenizer.ggml.pre`) or `llama` (SentencePiece with byte fallback). Control
+    /// tokens (type 3) are matched in text only when encoding parses special tokens; user-defined
+    /// ones (type 4) always.
+    public init(gguf source: GGUFVocabulary) throws(TokenizerError) {
+        guard source.tokenTypes.isEmpty || source.tokenTypes.count == source.tokens.count,
+              source.scores.isEmpty || source.scores.count == source.tokens.count else {
+            throw .invalidField(jsonPath: "tokenizer.ggml.token_type", reason: "has \(source.tokenTypes.count) entries for \(source.tokens.count) tokens")
+        }
+        var vocab: [[UInt8]: Int] = [:]
+        vocab.reserveCapacity(source.tokens.count)
+        var byId: [Int: String] = [:]
+        byId.reserveCapacity(source.tokens.count)
+        var added: [AddedToken] = []
+        for (id, token) in source.tokens.enumerated() {
+            if vocab[token] == nil { vocab[token] = id }
+            let text = String(decoding: token, as: UTF8.self)
+            byId[id] = text
+            let type = id < source.tokenTypes.count ? source.tokenTypes[id] : 1
+            if type == 3 || type == 4, !token.isEmpty { added.append(AddedToken(content: text, id: id, special: type == 3)) }
+        }
+        let preTokenizer: PreTokenizer
+        let model: TokenizerModel
+        let decoder: [Decoder]
+        switch source.model {
+        case "gpt2":
+            guard let family = GGUFVocabulary.supportedPreTokenizers[source.pre] else {
+                throw .unsupportedGGUF(key: "tokenizer.ggml.pre", value: source.pre, supported: GGUFVocabulary.supportedPreTokenizers.keys.sorted())
+            }
+            var pairs: [([UInt8], [UInt8])] = []
+            pairs.reserveCapacity(source.merges.count)
+            for (index, merge) in source.merges.enumerated() {
+                guard let space = merge.firstIndex(of: 0x20) else {
+                    throw .invalidField(jsonPath: "tokenizer.ggml.merges[\(index)]", reason: "expected \"left right\"")
+                }
+                pairs.append((Array(merge[..<space]), Array(merge[(space + 1)...])))
+            }
+            preTokenizer = family == .digitsThenGPT2
+                ? .sequence([.digits(individual: true), .byteLevel(addPrefixSpace: false, split: .gpt2)])
+                : .byteLevel(addPrefixSpace: false, split: family)
+            model = .bpe(try BPEModel(vocab: vocab, merges: pairs, ignoreMerges: family == .llama3))
+            decoder = [.byteLevel]
+        case "llama":
+            preTokenizer = .sentencePiece(addSpacePrefix: source.addSpacePrefix)
+            model = .sentencePiece(SentencePieceModel(vocab: vocab, scores: source.scores, unknownId: source.unknownId))
+            decoder = [.replace(.literal(["\u{2581}"]), with: [" "]), .byteFallback, .fuse] + (source.addSpacePrefix ? [.strip(content: " ", start: 1, stop: 0)] : [])
+        default:
+            throw .unsupportedGGUF(key: "tokenizer.ggml.model", value: source.model, supported: ["gpt2", "llama"])
+        }
+        var single: [TemplatePiece] = [.sequence(index: 0, typeId: 0)]
+        if source.addBOS, let id = source.bosId, let text = byId[id] { single.insert(.special(ids: [id], tokens: [text], typeId: 0), at: 0) }
+        if source.addEOS, let id = source.eosId, let text = byId[id] { single.append(.special(ids: [id], tokens: [text], typeId: 0)) }
+        self.init(normalizer: nil, preTokenizer: preTokenizer, model: model, postProcessor: .template(single: single, pair: single + [.sequence(index: 1, typeId: 1)]),
+                  decoder: decoder, addedTokens: added, vocabulary: byId)
+    }
+}

@@ -1,0 +1,349 @@
+import Foundation
+
+/// Loading `tokenizer.json`: every component is read by its `type`; errors name the JSON path.
+extension Tokenizer {
+    /// Loads `tokenizer.json` from `path`.
+    public init(path: String) throws(TokenizerError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .cannotRead(path: path) }
+        try self.init(root: try JSONReader.parse(Array(data), name: path))
+    }
+
+    /// Builds a tokenizer from a parsed `tokenizer.json` given as Foundation objects.
+    public init(json: [String: Any]) throws(TokenizerError) {
+        guard let data = try? JSONSerialization.data(withJSONObject: json) else {
+            throw .malformedJSON(path: "<json>", reason: "not serialisable")
+        }
+        try self.init(root: try JSONReader.parse(Array(data), name: "<json>"))
+    }
+
+    init(root: JSONValue) throws(TokenizerError) {
+        guard root.members != nil else { throw .malformedJSON(path: "tokenizer.json", reason: "the top level is not an object") }
+        let normalizer = try TokenizerJSON.normalizer(root["normalizer"], "$.normalizer")
+        let preTokenizer = try TokenizerJSON.preTokenizer(root["pre_tokenizer"], "$.pre_tokenizer")
+        guard let modelValue = root["model"], modelValue.members != nil else { throw .invalidField(jsonPath: "$.model", reason: "missing") }
+        let (model, vocabulary) = try TokenizerJSON.model(modelValue, "$.model")
+        var addedTokens: [AddedToken] = []
+        if let entries = root["added_tokens"], !entries.isNull {
+            guard let list = entries.array else { throw .invalidField(jsonPath: "$.added_tokens", reason: "expected an array") }
+            for (index, entry) in list.enumerated() {
+                let path = "$.added_tokens[\(index)]"
+                guard let content = entry["content"]?.string, let id = entry["id"]?.int, id >= 0 else {
+                    throw .invalidField(jsonPath: path, reason: "needs a \"content\" string and a non-negative \"id\"")
+                }
+                let special = entry["special"]?.bool ?? false
+                addedTokens.append(AddedToken(content: content, id: id, special: special, singleWord: entry["single_word"]?.bool ?? false,
+                                              leftStrip: entry["lstrip"]?.bool ?? false, rightStrip: entry["rstrip"]?.bool ?? false,
+                                              normalized: entry["normalized"]?.bool ?? !special))
+            }
+        }
+        let byContent = Dictionary(addedTokens.map { ($0.content, $0.id) }, uniquingKeysWith: { first, _ in first })
+        let postProcessor = try TokenizerJSON.postProcessor(root["post_processor"], "$.post_processor", vocabulary: vocabulary, added: byContent)
+            ?? .template(single: [.sequence(index: 0, typeId: 0)], pair: [.sequence(index: 0, typeId: 0), .sequence(index: 1, typeId: 1)])
+        let decoder = try TokenizerJSON.decoder(root["decoder"], "$.decoder")
+        self.init(normalizer: normalizer, preTokenizer: preTokenizer, model: model, postProcessor: postProcessor, decoder: decoder,
+                  addedTokens: addedTokens, vocabulary: vocabulary,
+                  truncation: try TokenizerJSON.truncation(root["truncation"]), padding: try TokenizerJSON.padding(root["padding"]))
+    }
+}
+
+/// The readers of each `tokenizer.json` section.
+enum TokenizerJSON {
+    /// The `type` of a component object, or nil for a missing or null component.
+    static func type(_ value: JSONValue?, _ path: String) throws(TokenizerError) -> String? {
+        guard let value, !value.isNull else { return nil }
+        guard value.members != nil else { throw .invalidField(jsonPath: path, reason: "expected an object") }
+        guard let type = value["type"]?.string else { throw .invalidField(jsonPath: "\(path).type", reason: "missing") }
+        return type
+    }
+
+    static func scalars(_ value: JSONValue?, _ path: String, default fallback: String? = nil) throws(TokenizerError) -> [Unicode.Scalar] {
+        guard let text = value?.string ?? fallback else { throw .invalidField(jsonPath: path, reason: "expected a string") }
+        return Array(text.unicodeScalars)
+    }
+
+    static func character(_ value: JSONValue?, _ path: String, default fallback: Unicode.Scalar? = nil) throws(TokenizerError) -> Unicode.Scalar {
+        if value == nil || value?.isNull == true, let fallback { return fallback }
+        guard let text = value?.string, text.unicodeScalars.count == 1, let scalar = text.unicodeScalars.first else {
+            throw .invalidField(jsonPath: path, reason: "expected a one-character string")
+        }
+        return scalar
+    }
+
+    /// A `{"String": ...}` or `{"Regex": ...}` pattern.
+    static func pattern(_ value: JSONValue?, _ path: String) throws(TokenizerError) -> TextPattern {
+        if let literal = value?["String"]?.string { return .literal(Array(literal.unicodeScalars)) }
+        if let source = value?["Regex"]?.string { return try TextPattern.compile(regex: source, jsonPath: "\(path).Regex") }
+        throw .invalidField(jsonPath: path, reason: "expected {\"String\": ...} or {\"Regex\": ...}")
+    }
+
+    static func normalizer(_ value: JSONValue?, _ path: String) throws(TokenizerError) -> Normalizer? {
+        guard let kind = try type(value, path), let value else { return nil }
+        switch kind {
+        case "BertNormalizer":
+            return .bert(BertNormalizer(cleanText: value["clean_text"]?.bool ?? true, handleChineseChars: value["handle_chinese_chars"]?.bool ?? true,
+                                        stripAccents: value["strip_accents"]?.bool, lowercase: value["lowercase"]?.bool ?? true))
+        case "NFC": return .unicode(.nfc)
+        case "NFD": return .unicode(.nfd)
+        case "NFKC": return .unicode(.nfkc)
+        case "NFKD": return .unicode(.nfkd)
+        case "Lowercase": return .lowercase
+        case "StripAccents": return .stripAccents
+        case "Strip": return .strip(left: value["strip_left"]?.bool ?? true, right: value["strip_right"]?.bool ?? true)
+        case "Replace":
+            return .replace(try pattern(value["pattern"], "\(path).pattern"), with: try scalars(value["content"], "\(path).content"))
+        case "Prepend": return .prepend(try scalars(value["prepend"], "\(path).prepend"))
+        case "Precompiled":
+            guard let text = value["precompiled_charsmap"]?.string else {
+                // A null map (as some conversions write) normalises nothing.
+                return .sequence([])
+            }
+            return .precompiled(try PrecompiledCharsmap(base64: text, jsonPath: "\(path).precompiled_charsmap"))
+        case "ByteLevel": return .byteLevel
+        case "Sequence":
+            guard let list = value["normalizers"]?.array else { throw .invalidField(jsonPath: "\(path).normalizers", reason: "expected an array") }
+            var steps: [Normalizer] = []
+            for (index, item) in list.enumerated() {
+                if let step = try normalizer(item, "\(path).normalizers[\(index)]") { steps.append(step) }
+            }
+            return .sequence(steps)
+        default: throw .unsupportedComponent(jsonPath: path, type: kind)
+        }
+    }
+
+    static func behavior(_ value: JSONValue?, _ path: String, default fallback: SplitBehavior) throws(TokenizerError) -> SplitBehavior {
+        guard let text = value?.string else { return fallback }
+        guard let behavior = SplitBehavior(rawValue: text) else { throw .invalidField(jsonPath: path, reason: "unknown behavior '\(text)'") }
+        return behavior
+    }
+
+    static func preTokenizer(_ value: JSONValue?, _ path: String) throws(TokenizerError) -> PreTokenizer? {
+        guard let kind = try type(value, path), let value else { return nil }
+        switch kind {
+        case "BertPreTokenizer": return .bert
+        case "ByteLevel":
+            return .byteLevel(addPrefixSpace: value["add_prefix_space"]?.bool ?? true, split: value["use_regex"]?.bool == false ? nil : .gpt2)
+        case "Whitespace": return .whitespace
+        case "WhitespaceSplit": return .whitespaceSplit
+        case "Metaspace":
+            var scheme = PrependScheme.always
+            if let text = value["prepend_scheme"]?.string {
+                guard let parsed = PrependScheme(rawValue: text) else { throw .invalidField(jsonPath: "\(path).prepend_scheme", reason: "unknown scheme '\(text)'") }
+                scheme = parsed
+            } else if value["add_prefix_space"]?.bool == false {
+                scheme = .never
+            }
+            return .metaspace(replacement: try character(value["replacement"], "\(path).replacement", default: "\u{2581}"), prependScheme: scheme,
+                              split: value["split"]?.bool ?? true)
+        case "Split":
+            return .split(try pattern(value["pattern"], "\(path).pattern"), try behavior(value["behavior"], "\(path).behavior", default: .removed),
+                          invert: value["invert"]?.bool ?? false)
+        case "Punctuation": return .punctuation(try behavior(value["behavior"], "\(path).behavior", default: .isolated))
+        case "Digits": return .digits(individual: value["individual_digits"]?.bool ?? false)
+        case "CharDelimiterSplit": return .charDelimiter(try character(value["delimiter"], "\(path).delimiter"))
+        case "UnicodeScripts": return .unicodeScripts
+        case "Sequence":
+            guard let list = value["pretokenizers"]?.array else { throw .invalidField(jsonPath: "\(path).pretokenizers", reason: "expected an array") }
+            var steps: [PreTokenizer] = []
+            for (index, item) in list.enumerated() {
+                if let step = try preTokenizer(item, "\(path).pretokenizers[\(index)]") { steps.append(step) }
+            }
+            return .sequence(steps)
+        default: throw .unsupportedComponent(jsonPath: path, type: kind)
+        }
+    }
+
+    /// The model and its id-to-token table.
+    static func model(_ value: JSONValue, _ path: String) throws(TokenizerError) -> (TokenizerModel, [Int: String]) {
+        // Old files leave the model's type out; tell the kinds apart by their fields.
+        let kind = try type(value, path) ?? (value["merges"] != nil ? "BPE" : value["vocab"]?.array != nil ? "Unigram"
+            : value["max_input_chars_per_word"] != nil || value["continuing_subword_prefix"] != nil ? "WordPiece" : "WordLevel")
+        if kind == "Unigram" {
+            guard let list = value["vocab"]?.array else { throw .invalidField(jsonPath: "\(path).vocab", reason: "expected an array of [piece, score]") }
+            var pieces: [(piece: String, score: Double)] = []
+            pieces.reserveCapacity(list.count)
+            var byId: [Int: String] = [:]
+            for (index, entry) in list.enumerated() {
+                guard let pair = entry.array, pair.count == 2, let piece = pair[0].string, let score = pair[1].double else {
+                    throw .invalidField(jsonPath: "\(path).vocab[\(index)]", reason: "expected [piece, score]")
+                }
+                pieces.append((piece, score))
+                byId[index] = piece
+            }
+            let unknownId = value["unk_id"]?.int
+            if let unknownId, unknownId < 0 || unknownId >= pieces.count {
+                throw .invalidField(jsonPath: "\(path).unk_id", reason: "\(unknownId) is outside the vocabulary of \(pieces.count)")
+            }
+            return (.unigram(Unigram(pieces: pieces, unknownId: unknownId, byteFallback: value["byte_fallback"]?.bool ?? false)), byId)
+        }
+        guard ["BPE", "WordPiece", "WordLevel"].contains(kind) else { throw .unsupportedComponent(jsonPath: path, type: kind) }
+        guard let entries = value["vocab"]?.members else { throw .invalidField(jsonPath: "\(path).vocab", reason: "expected an object of token ids") }
+        var vocab: [[UInt8]: Int] = [:]
+        vocab.reserveCapacity(entries.count)
+        var byId: [Int: String] = [:]
+        byId.reserveCapacity(entries.count)
+        for (token, id) in entries {
+            guard let number = id.int, number >= 0 else {
+                throw .invalidField(jsonPath: "\(path).vocab[\"\(String(decoding: token, as: UTF8.self))\"]", reason: "not a non-negative integer id")
+            }
+            vocab[token] = number
+            byId[number] = String(decoding: token, as: UTF8.self)
+        }
+        let unknown = value["unk_token"]?.bytes.flatMap { vocab[$0] }
+        switch kind {
+        case "WordPiece":
+            return (.wordPiece(WordPiece(vocab: vocab, unknownId: vocab[Array((value["unk_token"]?.string ?? "[UNK]").utf8)],
+                                         continuingPrefix: Array((value["continuing_subword_prefix"]?.string ?? "##").utf8),
+                                         maxInputCharsPerWord: value["max_input_chars_per_word"]?.int ?? 100)), byId)
+        case "WordLevel":
+            return (.wordLevel(WordLevel(vocab: vocab, unknownId: unknown)), byId)
+        default:
+            var pairs: [([UInt8], [UInt8])] = []
+            for (index, entry) in (value["merges"]?.array ?? []).enumerated() {
+                if let text = entry.bytes, let space = text.firstIndex(of: 0x20) {
+                    pairs.append((Array(text[..<space]), Array(text[(space + 1)...])))
+                } else if let pair = entry.array, pair.count == 2, let left = pair[0].bytes, let right = pair[1].bytes {
+                    pairs.append((left, right))
+                } else {
+                    throw .invalidField(jsonPath: "\(path).merges[\(index)]", reason: "expected \"a b\" or [\"a\", \"b\"]")
+                }
+            }
+            let model = try BPEModel(vocab: vocab, merges: pairs, byteFallback: value["byte_fallback"]?.bool ?? false, unknownId: unknown,
+                                     fuseUnknown: value["fuse_unk"]?.bool ?? false, ignoreMerges: value["ignore_merges"]?.bool ?? false,
+                                     continuingPrefix: value["continuing_subword_prefix"]?.bytes ?? [],
+                                     endOfWordSuffix: value["end_of_word_suffix"]?.bytes ?? [])
+            return (.bpe(model), byId)
+        }
+    }
+
+    /// A `[token, id]` pair of BertProcessing/RobertaProcessing.
+    static func tokenPair(_ value: JSONValue?, _ path: String) throws(TokenizerError) -> (String, Int) {
+        guard let pair = value?.array, pair.count == 2, let token = pair[0].string, let id = pair[1].int else {
+            throw .invalidField(jsonPath: path, reason: "expected [token, id]")
+        }
+        return (token, id)
+    }
+
+    static func postProcessor(_ value: JSONValue?, _ path: String, vocabulary: [Int: String], added: [String: Int]) throws(TokenizerError) -> PostProcessor? {
+        guard let kind = try type(value, path), let value else { return nil }
+        switch kind {
+        case "TemplateProcessing":
+            var specials: [String: (ids: [Int], tokens: [String])] = [:]
+            for (key, entry) in value["special_tokens"]?.members ?? [] {
+                guard let ids = entry["ids"]?.array?.compactMap(\.int), let tokens = entry["tokens"]?.array?.compactMap(\.string), ids.count == tokens.count else {
+                    throw .invalidField(jsonPath: "\(path).special_tokens", reason: "each entry needs ids and tokens of the same length")
+                }
+                specials[String(decoding: key, as: UTF8.self)] = (ids, tokens)
+            }
+            func template(_ name: String) throws(TokenizerError) -> [TemplatePiece]? {
+                guard let list = value[name]?.array else { return nil }
+                var pieces: [TemplatePiece] = []
+                for (index, item) in list.enumerated() {
+                    let itemPath = "\(path).\(name)[\(index)]"
+                    if let special = item["SpecialToken"], let id = special["id"]?.string {
+                        guard let entry = specials[id] else { throw .invalidField(jsonPath: itemPath, reason: "special token '\(id)' is not in special_tokens") }
+                        pieces.append(.special(ids: entry.ids, tokens: entry.tokens, typeId: special["type_id"]?.int ?? 0))
+                    } else if let sequence = item["Sequence"], let id = sequence["id"]?.string, id == "A" || id == "B" {
+                        pieces.append(.sequence(index: id == "A" ? 0 : 1, typeId: sequence["type_id"]?.int ?? 0))
+                    } else {
+                        throw .invalidField(jsonPath: itemPath, reason: "expected {\"SpecialToken\": ...} or {\"Sequence\": {\"id\": \"A\"|\"B\"}}")
+                    }
+                }
+                return pieces
+            }
+            let single = try template("single") ?? [.sequence(index: 0, typeId: 0)]
+            let pair = try template("pair") ?? single + [.sequence(index: 1, typeId: 1)]
+            return .template(single: single, pair: pair)
+        case "BertProcessing":
+            let (sep, sepId) = try tokenPair(value["sep"], "\(path).sep"), (cls, clsId) = try tokenPair(value["cls"], "\(path).cls")
+            let clsPiece = TemplatePiece.special(ids: [clsId], tokens: [cls], typeId: 0)
+            return .template(single: [clsPiece, .sequence(index: 0, typeId: 0), .special(ids: [sepId], tokens: [sep], typeId: 0)],
+                             pair: [clsPiece, .sequence(index: 0, typeId: 0), .special(ids: [sepId], tokens: [sep], typeId: 0),
+                                    .sequence(index: 1, typeId: 1), .special(ids: [sepId], tokens: [sep], typeId: 1)])
+        case "RobertaProcessing":
+            let (sep, sepId) = try tokenPair(value["sep"], "\(path).sep"), (cls, clsId) = try tokenPair(value["cls"], "\(path).cls")
+            let clsPiece = TemplatePiece.special(ids: [clsId], tokens: [cls], typeId: 0)
+            let sepPiece = TemplatePiece.special(ids: [sepId], tokens: [sep], typeId: 0)
+            let template = PostProcessor.template(single: [clsPiece, .sequence(index: 0, typeId: 0), sepPiece],
+                                                  pair: [clsPiece, .sequence(index: 0, typeId: 0), sepPiece, sepPiece, .sequence(index: 1, typeId: 0), sepPiece])
+            guard value["trim_offsets"]?.bool ?? true else { return template }
+            return .sequence([.trimOffsets(addPrefixSpace: value["add_prefix_space"]?.bool ?? true), template])
+        case "ByteLevel":
+            guard value["trim_offsets"]?.bool ?? true else { return .sequence([]) }
+            return .trimOffsets(addPrefixSpace: value["add_prefix_space"]?.bool ?? true)
+        case "Sequence":
+            guard let list = value["processors"]?.array else { throw .invalidField(jsonPath: "\(path).processors", reason: "expected an array") }
+            var steps: [PostProcessor] = []
+            for (index, item) in list.enumerated() {
+                if let step = try postProcessor(item, "\(path).processors[\(index)]", vocabulary: vocabulary, added: added) { steps.append(step) }
+            }
+            return .sequence(steps)
+        default: throw .unsupportedComponent(jsonPath: path, type: kind)
+        }
+    }
+
+    static func decoder(_ value: JSONValue?, _ path: String) throws(TokenizerError) -> [Decoder] {
+        guard let kind = try type(value, path), let value else { return [] }
+        switch kind {
+        case "ByteLevel": return [.byteLevel]
+        case "WordPiece": return [.wordPiece(prefix: value["prefix"]?.string ?? "##", cleanup: value["cleanup"]?.bool ?? true)]
+        case "Metaspace":
+            var scheme = PrependScheme.always
+            if let text = value["prepend_scheme"]?.string {
+                guard let parsed = PrependScheme(rawValue: text) else { throw .invalidField(jsonPath: "\(path).prepend_scheme", reason: "unknown scheme '\(text)'") }
+                scheme = parsed
+            } else if value["add_prefix_space"]?.bool == false {
+                scheme = .never
+            }
+            return [.metaspace(replacement: try character(value["replacement"], "\(path).replacement", default: "\u{2581}"), prependScheme: scheme)]
+        case "BPEDecoder": return [.bpe(suffix: value["suffix"]?.string ?? "</w>")]
+        case "ByteFallback": return [.byteFallback]
+        case "Fuse": return [.fuse]
+        case "Strip":
+            return [.strip(content: try character(value["content"], "\(path).content", default: " "), start: value["start"]?.int ?? 0, stop: value["stop"]?.int ?? 0)]
+        case "Replace":
+            return [.replace(try pattern(value["pattern"], "\(path).pattern"), with: try scalars(value["content"], "\(path).content"))]
+        case "CTC":
+            return [.ctc(padToken: value["pad_token"]?.string ?? "<pad>", wordDelimiter: value["word_delimiter_token"]?.string ?? "|",
+                         cleanup: value["cleanup"]?.bool ?? true)]
+        case "Sequence":
+            guard let list = value["decoders"]?.array else { throw .invalidField(jsonPath: "\(path).decoders", reason: "expected an array") }
+            var steps: [Decoder] = []
+            for (index, item) in list.enumerated() { steps += try decoder(item, "\(path).decoders[\(index)]") }
+            return steps
+        default: throw .unsupportedComponent(jsonPath: path, type: kind)
+        }
+    }
+
+    static func truncation(_ value: JSONValue?) throws(TokenizerError) -> Truncation? {
+        guard let value, !value.isNull else { return nil }
+        guard let maxLength = value["max_length"]?.int, maxLength >= 0 else { throw .invalidField(jsonPath: "$.truncation.max_length", reason: "expected a length") }
+        var settings = Truncation(maxLength: maxLength, stride: max(0, value["stride"]?.int ?? 0))
+        if let text = value["strategy"]?.string {
+            guard let strategy = Truncation.Strategy(rawValue: text) else { throw .invalidField(jsonPath: "$.truncation.strategy", reason: "unknown strategy '\(text)'") }
+            settings.strategy = strategy
+        }
+        if let text = value["direction"]?.string {
+            guard let direction = Truncation.Direction(rawValue: text) else { throw .invalidField(jsonPath: "$.truncation.direction", reason: "unknown direction '\(text)'") }
+            settings.direction = direction
+        }
+        return settings
+    }
+
+    static func padding(_ value: JSONValue?) throws(TokenizerError) -> Padding? {
+        guard let value, !value.isNull else { return nil }
+        var settings = Padding()
+        if let strategy = value["strategy"], strategy.string != "BatchLongest" {
+            guard let length = strategy["Fixed"]?.int, length >= 0 else { throw .invalidField(jsonPath: "$.padding.strategy", reason: "expected \"BatchLongest\" or {\"Fixed\": n}") }
+            settings.fixedLength = length
+        }
+        settings.multipleOf = value["pad_to_multiple_of"]?.int
+        if let text = value["direction"]?.string {
+            guard let direction = Padding.Direction(rawValue: text) else { throw .invalidField(jsonPath: "$.padding.direction", reason: "unknown direction '\(text)'") }
+            settings.direction = direction
+        }
+        settings.id = value["pad_id"]?.int ?? 0
+        settings.typeId = value["pad_type_id"]?.int ?? 0
+        settings.token = value["pad_token"]?.string ?? "[PAD]"
+        return settings
+    }
+}
