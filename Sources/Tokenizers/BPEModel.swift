@@ -17,6 +17,11 @@ final class BPEModel: Sendable {
     /// Put in front of every symbol but a word's first (`##`-style), and after a word's last.
     let continuingPrefix: [UInt8]
     let endOfWordSuffix: [UInt8]
+    /// For byte-level vocabularies: the id of each byte's alphabet character (-1 when missing), and
+    /// that character's UTF-8.
+    let byteLevelIds: [Int32]
+    let byteLevelCharacterBytes: [[UInt8]]
+    let cache = WordCache()
 
     init(vocab: [[UInt8]: Int], merges: [([UInt8], [UInt8])], byteFallback: Bool = false, unknownId: Int? = nil, fuseUnknown: Bool = false,
          ignoreMerges: Bool = false, continuingPrefix: [UInt8] = [], endOfWordSuffix: [UInt8] = []) throws(TokenizerError) {
@@ -46,6 +51,8 @@ final class BPEModel: Sendable {
         }
         self.scalarIds = scalarIds
         byteIds = (0..<256).map { vocab[ByteFallback.token(for: UInt8($0))] }
+        byteLevelCharacterBytes = ByteLevelAlphabet.characters.map { Array(String($0).utf8) }
+        byteLevelIds = byteLevelCharacterBytes.map { Int32(vocab[$0] ?? -1) }
     }
 
     @inline(__always) static func pairKey(_ a: Int, _ b: Int) -> UInt64 {
@@ -60,11 +67,40 @@ final class BPEModel: Sendable {
         static func < (a: Candidate, b: Candidate) -> Bool { a.rank < b.rank || (a.rank == b.rank && a.left < b.left) }
     }
 
-    private struct Symbol {
+    /// A symbol of a word being merged, in a linked list; `range` is in the caller's units.
+    struct Symbol {
         var id: Int
         var range: Range<Int>
         var previous: Int
         var next: Int
+    }
+
+    /// Applies the merges to a word's symbols (linked in order), lowest rank first, leftmost on ties;
+    /// afterwards the symbols reachable from index 0 through `next` are the tokens.
+    func merge(_ symbols: inout [Symbol]) {
+        symbols[symbols.count - 1].next = -1
+        guard symbols.count > 1 else { return }
+        var queue = PriorityQueue<Candidate>()
+        func consider(_ left: Int) {
+            let right = symbols[left].next
+            guard left >= 0, right >= 0, let merge = merges[BPEModel.pairKey(symbols[left].id, symbols[right].id)] else { return }
+            queue.push(Candidate(rank: merge.rank, left: Int32(left), result: merge.result, rightId: Int32(symbols[right].id)))
+        }
+        for index in 0..<(symbols.count - 1) { consider(index) }
+        while let best = queue.pop() {
+            let left = Int(best.left)
+            let right = symbols[left].next
+            // Skip candidates made stale by an earlier merge of either symbol.
+            guard symbols[left].id >= 0, right >= 0, symbols[right].id == Int(best.rightId),
+                  merges[BPEModel.pairKey(symbols[left].id, symbols[right].id)]?.rank == best.rank else { continue }
+            symbols[left].id = Int(best.result)
+            symbols[left].range = symbols[left].range.lowerBound..<symbols[right].range.upperBound
+            symbols[left].next = symbols[right].next
+            symbols[right].id = -1
+            if symbols[left].next >= 0 { symbols[symbols[left].next].previous = left }
+            if symbols[left].previous >= 0 { consider(symbols[left].previous) }
+            consider(left)
+        }
     }
 
     /// Appends the tokens of one word (`tokens` ranges are relative to the word's start).
@@ -116,30 +152,7 @@ final class BPEModel: Sendable {
         }
         flushUnknown()
         guard !symbols.isEmpty else { return }
-        symbols[symbols.count - 1].next = -1
-        if symbols.count > 1 {
-            var queue = PriorityQueue<Candidate>()
-            func consider(_ left: Int) {
-                let right = symbols[left].next
-                guard left >= 0, right >= 0, let merge = merges[BPEModel.pairKey(symbols[left].id, symbols[right].id)] else { return }
-                queue.push(Candidate(rank: merge.rank, left: Int32(left), result: merge.result, rightId: Int32(symbols[right].id)))
-            }
-            for index in 0..<(symbols.count - 1) { consider(index) }
-            while let best = queue.pop() {
-                let left = Int(best.left)
-                let right = symbols[left].next
-                // Skip candidates made stale by an earlier merge of either symbol.
-                guard symbols[left].id >= 0, right >= 0, symbols[right].id == Int(best.rightId),
-                      merges[BPEModel.pairKey(symbols[left].id, symbols[right].id)]?.rank == best.rank else { continue }
-                symbols[left].id = Int(best.result)
-                symbols[left].range = symbols[left].range.lowerBound..<symbols[right].range.upperBound
-                symbols[left].next = symbols[right].next
-                symbols[right].id = -1
-                if symbols[left].next >= 0 { symbols[symbols[left].next].previous = left }
-                if symbols[left].previous >= 0 { consider(symbols[left].previous) }
-                consider(left)
-            }
-        }
+        merge(&symbols)
         var index = 0
         while index >= 0 {
             tokens.append(ModelToken(id: symbols[index].id, range: symbols[index].range))

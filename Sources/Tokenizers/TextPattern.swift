@@ -4,11 +4,14 @@ enum TextPattern: @unchecked Sendable {
     case literal([Unicode.Scalar])
     /// The source (for messages) and the compiled expression.
     case regex(String, Regex<AnyRegexOutput>)
+    /// A byte-level family's split pattern, matched by its hand-written scanner.
+    case scanner(GPT2Split.Family)
     /// Every scalar for which the predicate holds is a match of its own.
     case scalar(@Sendable (Unicode.Scalar) -> Bool)
 
     /// Compiles `source`; `jsonPath` names where it came from in errors.
     static func compile(regex source: String, jsonPath: String) throws(TokenizerError) -> TextPattern {
+        if let family = GPT2Split.patterns[source] { return .scanner(family) }
         do {
             return .regex(source, try Regex(source).matchingSemantics(.unicodeScalar))
         } catch {
@@ -38,6 +41,8 @@ enum TextPattern: @unchecked Sendable {
             for (offset, scalar) in text.enumerated() where predicate(scalar) { found.append(offset..<(offset + 1)) }
         case let .regex(_, expression):
             found = TextPattern.regexMatches(expression, in: text)
+        case let .scanner(family):
+            found = GPT2Split.split(text, family: family)
         }
         var runs: [(range: Range<Int>, isMatch: Bool)] = []
         runs.reserveCapacity(found.count * 2 + 1)

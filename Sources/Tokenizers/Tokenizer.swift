@@ -40,6 +40,9 @@ public struct Tokenizer: Sendable {
     /// The model's own token text by id (what encodings report for model tokens).
     let modelVocabulary: [String?]
     let specialIds: Set<Int>
+    /// Set when the pipeline is plain byte-level BPE (no normaliser, a ByteLevel split, BPE): such
+    /// text goes straight through ``BPEModel/encodeByteLevel``.
+    let byteLevelFamily: GPT2Split.Family?
     /// Truncation applied by `encode` (nil: none). Loaded from `tokenizer.json`.
     public var truncation: Truncation?
     /// Padding applied by `encode` and `encodeBatch` (nil: none). Loaded from `tokenizer.json`.
@@ -53,18 +56,35 @@ public struct Tokenizer: Sendable {
         self.postProcessor = postProcessor
         self.decoder = decoder
         added = AddedVocabulary(tokens: addedTokens, normalizer: normalizer)
-        var model = [String?](repeating: nil, count: (vocabulary.keys.max() ?? -1) + 1)
-        for (id, text) in vocabulary where id >= 0 { model[id] = text }
-        modelVocabulary = model
-        var table = model
+        var modelTable = [String?](repeating: nil, count: (vocabulary.keys.max() ?? -1) + 1)
+        for (id, text) in vocabulary where id >= 0 { modelTable[id] = text }
+        modelVocabulary = modelTable
+        var table = modelTable
         for token in addedTokens where token.id >= 0 {
             if token.id >= table.count { table += [String?](repeating: nil, count: token.id + 1 - table.count) }
             table[token.id] = added.normalizedContents[token.id] ?? token.content
         }
         self.vocabulary = table
         specialIds = Set(addedTokens.filter(\.special).map(\.id))
+        byteLevelFamily = Tokenizer.byteLevelFamily(normalizer: normalizer, preTokenizer: preTokenizer, model: model)
         self.truncation = truncation
         self.padding = padding
+    }
+
+    /// The split family when byte-level BPE can take the direct path.
+    static func byteLevelFamily(normalizer: Normalizer?, preTokenizer: PreTokenizer?, model: TokenizerModel) -> GPT2Split.Family? {
+        guard normalizer == nil, case let .bpe(bpe) = model, !bpe.byteFallback, bpe.continuingPrefix.isEmpty, bpe.endOfWordSuffix.isEmpty,
+              let preTokenizer else { return nil }
+        switch preTokenizer {
+        case let .byteLevel(false, family?): return family
+        case let .sequence(steps) where steps.count == 2:
+            switch (steps[0], steps[1]) {
+            case (.digits(individual: true), .byteLevel(false, .gpt2?)): return .digitsThenGPT2
+            case let (.split(.scanner(family), .isolated, invert: false), .byteLevel(false, nil)): return family
+            default: return nil
+            }
+        default: return nil
+        }
     }
 
     /// The number of ids (the largest id plus one).
@@ -130,6 +150,19 @@ public struct Tokenizer: Sendable {
     func encodeSequence(_ text: String, typeId: Int, parseSpecial: Bool) -> Encoding {
         let scalars = Array(text.unicodeScalars)
         var splits: [Split] = []
+        if let family = byteLevelFamily, case let .bpe(bpe) = model {
+            var encoding = Encoding()
+            encoding.ids.reserveCapacity(scalars.count / 3)
+            for (range, token) in added.split(scalars, normalized: false, parseSpecial: parseSpecial) where !range.isEmpty {
+                if let token {
+                    encoding.append(id: added.tokens[token].id, token: String(String.UnicodeScalarView(scalars[range])),
+                                    offsets: (range.lowerBound, range.upperBound), typeId: typeId, special: false, sequence: 0)
+                } else {
+                    bpe.encodeByteLevel(scalars[range], family: family, origin: range.lowerBound, typeId: typeId, vocabulary: modelVocabulary, into: &encoding)
+                }
+            }
+            return encoding
+        }
         let original = NormalizedText(scalars[...], startingAt: 0)
         for (range, token) in added.split(scalars, normalized: false, parseSpecial: parseSpecial) where !range.isEmpty {
             if let token {

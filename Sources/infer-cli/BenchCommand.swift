@@ -18,9 +18,14 @@ struct Bench: ParsableCommand {
         Feeds the test_data_set_0/input_K.pb files beside the model when present, else random inputs of the
         declared shapes (symbolic dims from --dim, else 1). Kernel figures: swift run -c release kernel-bench.
         Example: infer-cli bench --model resnet18.onnx --threads 1 --runs 30 --json
+        Tokenizer: encodes every "text" of a JSONL corpus on one thread; prints load time and MB/s
+        (--json: {"load_ms","mb_per_s","tokens_per_s","bytes","tokens"}).
+        Example: infer-cli bench --tokenizer tokenizer.json --corpus corpus.jsonl --runs 3
         """)
 
-    @Option(help: "The ONNX model file.") var model: String
+    @Option(help: "The ONNX or GGUF model file.") var model: String?
+    @Option(help: "A tokenizer.json or .gguf to measure instead of a model.") var tokenizer: String?
+    @Option(help: "Tokenizer: a JSONL file of {\"text\": ...} records to encode.") var corpus: String?
     @Option(help: "Timed runs (default 30 for ONNX, 3 for GGUF).") var runs: Int?
     @Option(help: "Untimed runs first (default 5 for ONNX, 1 for GGUF).") var warmup: Int?
     @Option(name: .customShort("p"), help: "GGUF: prompt tokens processed as one batch.") var promptTokens = 128
@@ -31,11 +36,16 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
+        if let tokenizer {
+            guard model == nil, let corpus else { throw CommandError("--tokenizer takes a --corpus and no --model") }
+            return try benchTokenizer(tokenizer, corpus: corpus, runs: runs ?? 3, warmup: warmup ?? 1)
+        }
+        guard let model else { throw CommandError("give --model (ONNX or GGUF) or --tokenizer with --corpus") }
         let isGGUF = model.lowercased().hasSuffix(".gguf")
         let runs = self.runs ?? (isGGUF ? 3 : 30), warmup = self.warmup ?? (isGGUF ? 1 : 5)
         guard runs > 0, warmup >= 0 else { throw CommandError("--runs must be positive and --warmup non-negative") }
         if isGGUF {
-            try benchGGUF(runs: runs, warmup: warmup)
+            try benchGGUF(model, runs: runs, warmup: warmup)
             return
         }
         var bindings: [String: Int] = [:]
@@ -80,7 +90,7 @@ struct Bench: ParsableCommand {
     }
 
     /// llama-bench's pp and tg tests on a GGUF model: medians over `runs` after `warmup` runs.
-    private func benchGGUF(runs: Int, warmup: Int) throws {
+    private func benchGGUF(_ model: String, runs: Int, warmup: Int) throws {
         guard promptTokens > 0, generatedTokens > 0 else { throw CommandError("-p and -n must be positive") }
         let progress = isatty(STDERR_FILENO) == 1
         let start = DispatchTime.now().uptimeNanoseconds
