@@ -1,8 +1,22 @@
+/// Merge rules as read from a file: each rule's left and right token bytes are ranges of one store.
+struct MergeList: Sendable {
+    var bytes: [UInt8] = []
+    var pairs: [(left: Range<Int>, right: Range<Int>)] = []
+
+    mutating func append(left: some Collection<UInt8>, right: some Collection<UInt8>) {
+        let start = bytes.count
+        bytes += left
+        let middle = bytes.count
+        bytes += right
+        pairs.append((start..<middle, middle..<bytes.count))
+    }
+}
+
 /// Byte-pair encoding over ids: merge ranks keyed by the pair of ids; the lowest rank merges
 /// first, the leftmost on ties (Hugging Face `tokenizers`' BPE model).
 final class BPEModel: Sendable {
-    let vocab: [[UInt8]: Int]
-    private let merges: [UInt64: (rank: Int32, result: Int32)]
+    let vocab: VocabularyTable
+    private let merges: MergeTable
     /// Ids of the single-scalar vocabulary entries (the common first lookup).
     private let scalarIds: [UInt32: Int]
     /// Characters missing from the vocabulary become their UTF-8 bytes as `<0xHH>` tokens.
@@ -23,7 +37,7 @@ final class BPEModel: Sendable {
     let byteLevelCharacterBytes: [[UInt8]]
     let cache = WordCache()
 
-    init(vocab: [[UInt8]: Int], merges: [([UInt8], [UInt8])], byteFallback: Bool = false, unknownId: Int? = nil, fuseUnknown: Bool = false,
+    init(vocab: VocabularyTable, merges: MergeList, byteFallback: Bool = false, unknownId: Int? = nil, fuseUnknown: Bool = false,
          ignoreMerges: Bool = false, continuingPrefix: [UInt8] = [], endOfWordSuffix: [UInt8] = []) throws(TokenizerError) {
         self.vocab = vocab
         self.ignoreMerges = ignoreMerges
@@ -32,22 +46,35 @@ final class BPEModel: Sendable {
         self.fuseUnknown = fuseUnknown
         self.continuingPrefix = continuingPrefix
         self.endOfWordSuffix = endOfWordSuffix
-        var table: [UInt64: (Int32, Int32)] = [:]
-        table.reserveCapacity(merges.count)
-        for (rank, (left, right)) in merges.enumerated() {
-            let joined = left + (right.starts(with: continuingPrefix) ? right.dropFirst(continuingPrefix.count) : right[...])
-            guard let a = vocab[left], let b = vocab[right], let merged = vocab[joined] else {
-                let text = String(decoding: left, as: UTF8.self) + " " + String(decoding: right, as: UTF8.self)
-                throw .invalidField(jsonPath: "$.model.merges[\(rank)]", reason: "'\(text)' uses tokens missing from the vocabulary")
+        var table = MergeTable(capacity: merges.pairs.count)
+        var joined: [UInt8] = []
+        let prefix = continuingPrefix
+        let missing: Int? = merges.bytes.withUnsafeBufferPointer { store in
+            for (rank, (left, right)) in merges.pairs.enumerated() {
+                let leftBytes = UnsafeBufferPointer(rebasing: store[left]), rightBytes = UnsafeBufferPointer(rebasing: store[right])
+                joined.removeAll(keepingCapacity: true)
+                joined.append(contentsOf: leftBytes)
+                joined.append(contentsOf: rightBytes.starts(with: prefix) ? UnsafeBufferPointer(rebasing: rightBytes[prefix.count...]) : rightBytes)
+                guard let a = vocab.lookup(leftBytes), let b = vocab.lookup(rightBytes),
+                      let merged = joined.withUnsafeBufferPointer({ vocab.lookup($0) }) else { return rank }
+                table.insert(BPEModel.pairKey(a, b), (Int32(truncatingIfNeeded: rank), Int32(truncatingIfNeeded: merged)))
             }
-            let key = BPEModel.pairKey(a, b)
-            if table[key] == nil { table[key] = (Int32(truncatingIfNeeded: rank), Int32(truncatingIfNeeded: merged)) }
+            return nil
+        }
+        if let rank = missing {
+            let (left, right) = merges.pairs[rank]
+            let text = String(decoding: merges.bytes[left], as: UTF8.self) + " " + String(decoding: merges.bytes[right], as: UTF8.self)
+            throw .invalidField(jsonPath: "$.model.merges[\(rank)]", reason: "'\(text)' uses tokens missing from the vocabulary")
         }
         self.merges = table
         var scalarIds: [UInt32: Int] = [:]
-        for (token, id) in vocab where token.count <= 4 {
-            let scalars = String(decoding: token, as: UTF8.self).unicodeScalars
-            if scalars.count == 1, let scalar = scalars.first { scalarIds[scalar.value] = id }
+        vocab.forEachEntry { token, id in
+            // One scalar: 1 to 4 bytes whose first byte announces exactly that length.
+            guard let first = token.first, token.count <= 4 else { return }
+            let length = first < 0x80 ? 1 : first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 0
+            guard length == token.count, let scalar = String(decoding: token, as: UTF8.self).unicodeScalars.first,
+                  scalarIds[scalar.value] == nil else { return }
+            scalarIds[scalar.value] = id
         }
         self.scalarIds = scalarIds
         byteIds = (0..<256).map { vocab[ByteFallback.token(for: UInt8($0))] }

@@ -5,19 +5,23 @@ indirect enum JSONValue {
     case null
     case bool(Bool)
     case number(Double)
-    case string([UInt8])
+    /// UTF-8, a slice of the parsed buffer when the string has no escapes.
+    case string(ArraySlice<UInt8>)
     case array([JSONValue])
-    case object([(key: [UInt8], value: JSONValue)])
+    case object([(key: ArraySlice<UInt8>, value: JSONValue)])
+    /// A large member left unparsed (a model's `vocab` object or `merges` array): its byte range,
+    /// read later by ``JSONReader/readVocabulary(_:_:name:)`` or ``JSONReader/readMerges(_:_:name:)``.
+    case deferred(Range<Int>)
 
     /// The member `key` of an object.
     subscript(key: String) -> JSONValue? {
         guard case let .object(members) = self else { return nil }
         let bytes = Array(key.utf8)
-        return members.first { $0.key == bytes }?.value
+        return members.first { $0.key.elementsEqual(bytes) }?.value
     }
 
     var string: String? { if case let .string(bytes) = self { return String(decoding: bytes, as: UTF8.self) }; return nil }
-    var bytes: [UInt8]? { if case let .string(bytes) = self { return bytes }; return nil }
+    var bytes: ArraySlice<UInt8>? { if case let .string(bytes) = self { return bytes }; return nil }
     var bool: Bool? { if case let .bool(value) = self { return value }; return nil }
     var int: Int? {
         guard case let .number(value) = self, value.rounded() == value, abs(value) < 9e15 else { return nil }
@@ -25,7 +29,7 @@ indirect enum JSONValue {
     }
     var double: Double? { if case let .number(value) = self { return value }; return nil }
     var array: [JSONValue]? { if case let .array(values) = self { return values }; return nil }
-    var members: [(key: [UInt8], value: JSONValue)]? { if case let .object(members) = self { return members }; return nil }
+    var members: [(key: ArraySlice<UInt8>, value: JSONValue)]? { if case let .object(members) = self { return members }; return nil }
     var isNull: Bool { if case .null = self { return true }; return false }
 }
 
@@ -35,9 +39,15 @@ struct JSONReader {
     private var position = 0
     private var depth = 0
 
-    /// Parses one JSON document.
-    static func parse(_ bytes: [UInt8], name: String) throws(TokenizerError) -> JSONValue {
+    /// Members whose values `parse` leaves as ``JSONValue/deferred(_:)``, with the byte their value
+    /// must open with.
+    private var deferredKeys: [(key: [UInt8], opening: UInt8)] = []
+
+    /// Parses one JSON document; with `deferring`, the object or array values of members with
+    /// those names are only skipped (their syntax is checked when they are read).
+    static func parse(_ bytes: [UInt8], name: String, deferring: [(key: String, opening: Character)] = []) throws(TokenizerError) -> JSONValue {
         var reader = JSONReader(bytes: bytes)
+        reader.deferredKeys = deferring.map { (Array($0.key.utf8), $0.opening.asciiValue ?? 0) }
         do throws(JSONFailure) {
             reader.skipWhitespace()
             let value = try reader.value()
@@ -86,7 +96,7 @@ struct JSONReader {
 
     private mutating func object() throws(JSONFailure) -> JSONValue {
         position += 1
-        var members: [(key: [UInt8], value: JSONValue)] = []
+        var members: [(key: ArraySlice<UInt8>, value: JSONValue)] = []
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
         while true {
@@ -97,13 +107,119 @@ struct JSONReader {
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             position += 1
             skipWhitespace()
-            members.append((key, try value()))
+            if !deferredKeys.isEmpty, position < bytes.count, deferredKeys.contains(where: { key.elementsEqual($0.key) && bytes[position] == $0.opening }) {
+                let start = position
+                try skipValue()
+                members.append((key, .deferred(start..<position)))
+            } else {
+                members.append((key, try value()))
+            }
             skipWhitespace()
             guard position < bytes.count else { throw failure("unterminated object") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
             if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
             throw failure("expected ',' or '}'")
         }
+    }
+
+    /// Moves past one object or array, tracking only nesting and strings.
+    private mutating func skipValue() throws(JSONFailure) {
+        var nesting = 0
+        repeat {
+            guard position < bytes.count else { throw failure("unexpected end of input") }
+            switch bytes[position] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["): nesting += 1; position += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): nesting -= 1; position += 1
+            case UInt8(ascii: "\""): _ = try string()
+            default: position += 1
+            }
+        } while nesting > 0
+    }
+
+    /// Reads a deferred `vocab` object of `"token": id` members into a table.
+    static func readVocabulary(_ bytes: [UInt8], _ range: Range<Int>, name: String) throws(TokenizerError) -> VocabularyTable {
+        var reader = JSONReader(bytes: bytes)
+        reader.position = range.lowerBound
+        var table = VocabularyTable(capacity: max(16, range.count / 12))
+        var token: [UInt8] = []
+        do throws(JSONFailure) {
+            try reader.expect(UInt8(ascii: "{"))
+            reader.skipWhitespace()
+            if reader.peek == UInt8(ascii: "}") { return table }
+            while true {
+                reader.skipWhitespace()
+                guard reader.peek == UInt8(ascii: "\"") else { throw reader.failure("expected a token string") }
+                token.removeAll(keepingCapacity: true)
+                try reader.string(appendingTo: &token)
+                try reader.expect(UInt8(ascii: ":"))
+                reader.skipWhitespace()
+                let number = try reader.number()
+                guard number >= 0, number < 1e9, number.rounded() == number else { throw reader.failure("token ids must be non-negative integers") }
+                let id = Int(number)
+                token.withUnsafeBufferPointer { _ = table.insert($0, id: id) }
+                reader.skipWhitespace()
+                if reader.peek == UInt8(ascii: ",") { reader.position += 1; continue }
+                try reader.expect(UInt8(ascii: "}"))
+                return table
+            }
+        } catch {
+            guard case let .at(offset, reason) = error else { throw .malformedJSON(path: name, reason: "unreadable") }
+            throw .malformedJSON(path: name, reason: "\(reason) at byte \(offset) (in $.model.vocab)")
+        }
+    }
+
+    /// Reads a deferred `merges` array of `"a b"` strings or `["a", "b"]` pairs.
+    static func readMerges(_ bytes: [UInt8], _ range: Range<Int>, name: String) throws(TokenizerError) -> MergeList {
+        var reader = JSONReader(bytes: bytes)
+        reader.position = range.lowerBound
+        var pairs = MergeList()
+        pairs.bytes.reserveCapacity(range.count)
+        pairs.pairs.reserveCapacity(range.count / 10)
+        do throws(JSONFailure) {
+            try reader.expect(UInt8(ascii: "["))
+            reader.skipWhitespace()
+            if reader.peek == UInt8(ascii: "]") { return pairs }
+            while true {
+                reader.skipWhitespace()
+                if reader.peek == UInt8(ascii: "[") {
+                    reader.position += 1
+                    reader.skipWhitespace()
+                    guard reader.peek == UInt8(ascii: "\"") else { throw reader.failure("expected a merge string") }
+                    let start = pairs.bytes.count
+                    try reader.string(appendingTo: &pairs.bytes)
+                    let middle = pairs.bytes.count
+                    try reader.expect(UInt8(ascii: ","))
+                    reader.skipWhitespace()
+                    guard reader.peek == UInt8(ascii: "\"") else { throw reader.failure("expected a merge string") }
+                    try reader.string(appendingTo: &pairs.bytes)
+                    try reader.expect(UInt8(ascii: "]"))
+                    pairs.pairs.append((start..<middle, middle..<pairs.bytes.count))
+                } else {
+                    guard reader.peek == UInt8(ascii: "\"") else { throw reader.failure("expected \"a b\" or [\"a\", \"b\"]") }
+                    let start = pairs.bytes.count
+                    try reader.string(appendingTo: &pairs.bytes)
+                    guard let space = pairs.bytes[start...].firstIndex(of: 0x20) else {
+                        throw reader.failure("merge \"\(String(decoding: pairs.bytes[start...], as: UTF8.self))\" has no space")
+                    }
+                    pairs.pairs.append((start..<space, (space + 1)..<pairs.bytes.count))
+                }
+                reader.skipWhitespace()
+                if reader.peek == UInt8(ascii: ",") { reader.position += 1; continue }
+                try reader.expect(UInt8(ascii: "]"))
+                return pairs
+            }
+        } catch {
+            guard case let .at(offset, reason) = error else { throw .malformedJSON(path: name, reason: "unreadable") }
+            throw .malformedJSON(path: name, reason: "\(reason) at byte \(offset) (in $.model.merges)")
+        }
+    }
+
+    private var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    private mutating func expect(_ byte: UInt8) throws(JSONFailure) {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == byte else { throw failure("expected '\(String(UnicodeScalar(byte)))'") }
+        position += 1
     }
 
     private mutating func array() throws(JSONFailure) -> JSONValue {
@@ -122,12 +238,37 @@ struct JSONReader {
         }
     }
 
-    private mutating func string() throws(JSONFailure) -> [UInt8] {
+    /// Appends the next string's bytes to `out` (no slice of the input is made).
+    private mutating func string(appendingTo out: inout [UInt8]) throws(JSONFailure) {
+        let start = position + 1
+        var index = start
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                for offset in start..<index { out.append(bytes[offset]) }
+                position = index + 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            index += 1
+        }
+        out += try string()
+    }
+
+    private mutating func string() throws(JSONFailure) -> ArraySlice<UInt8> {
         position += 1
-        var out: [UInt8] = []
+        // Fast path: no escapes, so the string is a slice of the input.
+        let start = position
         while position < bytes.count {
             let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") { position += 1; return out }
+            if byte == UInt8(ascii: "\"") { position += 1; return bytes[start..<(position - 1)] }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            position += 1
+        }
+        var out = Array(bytes[start..<position])
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") { position += 1; return out[...] }
             if byte < 0x20 { throw failure("control character in a string") }
             if byte != UInt8(ascii: "\\") { out.append(byte); position += 1; continue }
             position += 1

@@ -29,7 +29,7 @@ enum TokenizerModel: Sendable {
 
 /// WordLevel: each word is one vocabulary entry, or the unknown token.
 struct WordLevel: Sendable {
-    let vocab: [[UInt8]: Int]
+    let vocab: VocabularyTable
     let unknownId: Int?
 
     func tokenize(_ word: ArraySlice<Unicode.Scalar>, into tokens: inout [ModelToken]) {

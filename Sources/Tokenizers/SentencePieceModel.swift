@@ -3,12 +3,12 @@
 /// highest-scoring vocabulary entry (leftmost on ties); pieces left outside the vocabulary become
 /// their `<0xXX>` byte tokens (or unknown).
 final class SentencePieceModel: Sendable {
-    let vocab: [[UInt8]: Int]
+    let vocab: VocabularyTable
     let scores: [Float]
     let unknownId: Int?
     private let byteTokens: [Int?]
 
-    init(vocab: [[UInt8]: Int], scores: [Float], unknownId: Int?) {
+    init(vocab: VocabularyTable, scores: [Float], unknownId: Int?) {
         self.vocab = vocab
         self.scores = scores
         self.unknownId = unknownId

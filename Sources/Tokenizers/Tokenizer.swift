@@ -49,17 +49,15 @@ public struct Tokenizer: Sendable {
     public var padding: Padding?
 
     init(normalizer: Normalizer?, preTokenizer: PreTokenizer?, model: TokenizerModel, postProcessor: PostProcessor, decoder: [Decoder],
-         addedTokens: [AddedToken], vocabulary: [Int: String], truncation: Truncation? = nil, padding: Padding? = nil) {
+         addedTokens: [AddedToken], vocabulary: [String?], truncation: Truncation? = nil, padding: Padding? = nil) {
         self.normalizer = normalizer
         self.preTokenizer = preTokenizer
         self.model = model
         self.postProcessor = postProcessor
         self.decoder = decoder
         added = AddedVocabulary(tokens: addedTokens, normalizer: normalizer)
-        var modelTable = [String?](repeating: nil, count: (vocabulary.keys.max() ?? -1) + 1)
-        for (id, text) in vocabulary where id >= 0 { modelTable[id] = text }
-        modelVocabulary = modelTable
-        var table = modelTable
+        modelVocabulary = vocabulary
+        var table = vocabulary
         for token in addedTokens where token.id >= 0 {
             if token.id >= table.count { table += [String?](repeating: nil, count: token.id + 1 - table.count) }
             table[token.id] = added.normalizedContents[token.id] ?? token.content

@@ -9,15 +9,14 @@ extension Tokenizer {
               source.scores.isEmpty || source.scores.count == source.tokens.count else {
             throw .invalidField(jsonPath: "tokenizer.ggml.token_type", reason: "has \(source.tokenTypes.count) entries for \(source.tokens.count) tokens")
         }
-        var vocab: [[UInt8]: Int] = [:]
-        vocab.reserveCapacity(source.tokens.count)
-        var byId: [Int: String] = [:]
+        var vocab = VocabularyTable(capacity: source.tokens.count)
+        var byId: [String?] = []
         byId.reserveCapacity(source.tokens.count)
         var added: [AddedToken] = []
         for (id, token) in source.tokens.enumerated() {
-            if vocab[token] == nil { vocab[token] = id }
+            vocab.insert(token, id: id)
             let text = String(decoding: token, as: UTF8.self)
-            byId[id] = text
+            byId.append(text)
             let type = id < source.tokenTypes.count ? source.tokenTypes[id] : 1
             if type == 3 || type == 4, !token.isEmpty { added.append(AddedToken(content: text, id: id, special: type == 3)) }
         }
@@ -29,13 +28,13 @@ extension Tokenizer {
             guard let family = GGUFVocabulary.supportedPreTokenizers[source.pre] else {
                 throw .unsupportedGGUF(key: "tokenizer.ggml.pre", value: source.pre, supported: GGUFVocabulary.supportedPreTokenizers.keys.sorted())
             }
-            var pairs: [([UInt8], [UInt8])] = []
-            pairs.reserveCapacity(source.merges.count)
+            var pairs = MergeList()
+            pairs.pairs.reserveCapacity(source.merges.count)
             for (index, merge) in source.merges.enumerated() {
                 guard let space = merge.firstIndex(of: 0x20) else {
                     throw .invalidField(jsonPath: "tokenizer.ggml.merges[\(index)]", reason: "expected \"left right\"")
                 }
-                pairs.append((Array(merge[..<space]), Array(merge[(space + 1)...])))
+                pairs.append(left: merge[..<space], right: merge[(space + 1)...])
             }
             preTokenizer = family == .digitsThenGPT2
                 ? .sequence([.digits(individual: true), .byteLevel(addPrefixSpace: false, split: .gpt2)])
@@ -50,8 +49,8 @@ extension Tokenizer {
             throw .unsupportedGGUF(key: "tokenizer.ggml.model", value: source.model, supported: ["gpt2", "llama"])
         }
         var single: [TemplatePiece] = [.sequence(index: 0, typeId: 0)]
-        if source.addBOS, let id = source.bosId, let text = byId[id] { single.insert(.special(ids: [id], tokens: [text], typeId: 0), at: 0) }
-        if source.addEOS, let id = source.eosId, let text = byId[id] { single.append(.special(ids: [id], tokens: [text], typeId: 0)) }
+        if source.addBOS, let id = source.bosId, id < byId.count, let text = byId[id] { single.insert(.special(ids: [id], tokens: [text], typeId: 0), at: 0) }
+        if source.addEOS, let id = source.eosId, id < byId.count, let text = byId[id] { single.append(.special(ids: [id], tokens: [text], typeId: 0)) }
         self.init(normalizer: nil, preTokenizer: preTokenizer, model: model, postProcessor: .template(single: single, pair: single + [.sequence(index: 1, typeId: 1)]),
                   decoder: decoder, addedTokens: added, vocabulary: byId)
     }

@@ -5,7 +5,7 @@ extension Tokenizer {
     /// Loads `tokenizer.json` from `path`.
     public init(path: String) throws(TokenizerError) {
         guard let data = FileManager.default.contents(atPath: path) else { throw .cannotRead(path: path) }
-        try self.init(root: try JSONReader.parse(Array(data), name: path))
+        try self.init(source: [UInt8](data), name: path)
     }
 
     /// Builds a tokenizer from a parsed `tokenizer.json` given as Foundation objects.
@@ -13,15 +13,18 @@ extension Tokenizer {
         guard let data = try? JSONSerialization.data(withJSONObject: json) else {
             throw .malformedJSON(path: "<json>", reason: "not serialisable")
         }
-        try self.init(root: try JSONReader.parse(Array(data), name: "<json>"))
+        try self.init(source: [UInt8](data), name: "<json>")
     }
 
-    init(root: JSONValue) throws(TokenizerError) {
+    /// Parses `source`; the model's vocabulary and merges, most of a large file, are read straight
+    /// into their tables instead of through a JSON tree.
+    init(source: [UInt8], name: String) throws(TokenizerError) {
+        let root = try JSONReader.parse(source, name: name, deferring: [("vocab", "{"), ("merges", "[")])
         guard root.members != nil else { throw .malformedJSON(path: "tokenizer.json", reason: "the top level is not an object") }
         let normalizer = try TokenizerJSON.normalizer(root["normalizer"], "$.normalizer")
         let preTokenizer = try TokenizerJSON.preTokenizer(root["pre_tokenizer"], "$.pre_tokenizer")
         guard let modelValue = root["model"], modelValue.members != nil else { throw .invalidField(jsonPath: "$.model", reason: "missing") }
-        let (model, vocabulary) = try TokenizerJSON.model(modelValue, "$.model")
+        let (model, vocabulary) = try TokenizerJSON.model(modelValue, "$.model", source: source, name: name)
         var addedTokens: [AddedToken] = []
         if let entries = root["added_tokens"], !entries.isNull {
             guard let list = entries.array else { throw .invalidField(jsonPath: "$.added_tokens", reason: "expected an array") }
@@ -36,8 +39,7 @@ extension Tokenizer {
                                               normalized: entry["normalized"]?.bool ?? !special))
             }
         }
-        let byContent = Dictionary(addedTokens.map { ($0.content, $0.id) }, uniquingKeysWith: { first, _ in first })
-        let postProcessor = try TokenizerJSON.postProcessor(root["post_processor"], "$.post_processor", vocabulary: vocabulary, added: byContent)
+        let postProcessor = try TokenizerJSON.postProcessor(root["post_processor"], "$.post_processor")
             ?? .template(single: [.sequence(index: 0, typeId: 0)], pair: [.sequence(index: 0, typeId: 0), .sequence(index: 1, typeId: 1)])
         let decoder = try TokenizerJSON.decoder(root["decoder"], "$.decoder")
         self.init(normalizer: normalizer, preTokenizer: preTokenizer, model: model, postProcessor: postProcessor, decoder: decoder,
@@ -153,7 +155,7 @@ enum TokenizerJSON {
     }
 
     /// The model and its id-to-token table.
-    static func model(_ value: JSONValue, _ path: String) throws(TokenizerError) -> (TokenizerModel, [Int: String]) {
+    static func model(_ value: JSONValue, _ path: String, source: [UInt8], name: String) throws(TokenizerError) -> (TokenizerModel, [String?]) {
         // Old files leave the model's type out; tell the kinds apart by their fields.
         let kind = try type(value, path) ?? (value["merges"] != nil ? "BPE" : value["vocab"]?.array != nil ? "Unigram"
             : value["max_input_chars_per_word"] != nil || value["continuing_subword_prefix"] != nil ? "WordPiece" : "WordLevel")
@@ -161,13 +163,14 @@ enum TokenizerJSON {
             guard let list = value["vocab"]?.array else { throw .invalidField(jsonPath: "\(path).vocab", reason: "expected an array of [piece, score]") }
             var pieces: [(piece: String, score: Double)] = []
             pieces.reserveCapacity(list.count)
-            var byId: [Int: String] = [:]
+            var byId: [String?] = []
+            byId.reserveCapacity(list.count)
             for (index, entry) in list.enumerated() {
                 guard let pair = entry.array, pair.count == 2, let piece = pair[0].string, let score = pair[1].double else {
                     throw .invalidField(jsonPath: "\(path).vocab[\(index)]", reason: "expected [piece, score]")
                 }
                 pieces.append((piece, score))
-                byId[index] = piece
+                byId.append(piece)
             }
             let unknownId = value["unk_id"]?.int
             if let unknownId, unknownId < 0 || unknownId >= pieces.count {
@@ -176,43 +179,72 @@ enum TokenizerJSON {
             return (.unigram(Unigram(pieces: pieces, unknownId: unknownId, byteFallback: value["byte_fallback"]?.bool ?? false)), byId)
         }
         guard ["BPE", "WordPiece", "WordLevel"].contains(kind) else { throw .unsupportedComponent(jsonPath: path, type: kind) }
-        guard let entries = value["vocab"]?.members else { throw .invalidField(jsonPath: "\(path).vocab", reason: "expected an object of token ids") }
-        var vocab: [[UInt8]: Int] = [:]
-        vocab.reserveCapacity(entries.count)
-        var byId: [Int: String] = [:]
-        byId.reserveCapacity(entries.count)
-        for (token, id) in entries {
-            guard let number = id.int, number >= 0 else {
-                throw .invalidField(jsonPath: "\(path).vocab[\"\(String(decoding: token, as: UTF8.self))\"]", reason: "not a non-negative integer id")
+        var vocab = VocabularyTable()
+        var byId: [String?] = []
+        var merges = MergeList()
+        if case let .deferred(range) = value["vocab"] {
+            // The vocabulary and the merges are read on two threads.
+            let mergesRange: Range<Int>? = if case let .deferred(range) = value["merges"] { range } else { nil }
+            let results = ConcurrentResults<VocabularyTable, MergeList>()
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                if part == 0 {
+                    results.first = Result { () throws(TokenizerError) in try JSONReader.readVocabulary(source, range, name: name) }
+                } else if let mergesRange {
+                    results.second = Result { () throws(TokenizerError) in try JSONReader.readMerges(source, mergesRange, name: name) }
+                }
             }
-            vocab[token] = number
-            byId[number] = String(decoding: token, as: UTF8.self)
+            vocab = try results.first?.get() ?? VocabularyTable()
+            merges = try results.second?.get() ?? MergeList()
+        } else if let entries = value["vocab"]?.members {
+            for (token, id) in entries {
+                guard let number = id.int, number >= 0, number < 1_000_000_000 else {
+                    throw .invalidField(jsonPath: "\(path).vocab[\"\(String(decoding: token, as: UTF8.self))\"]", reason: "not a non-negative integer id")
+                }
+                vocab.insert(token, id: number)
+                if number >= byId.count { byId += [String?](repeating: nil, count: number + 1 - byId.count) }
+                byId[number] = String(decoding: token, as: UTF8.self)
+            }
+        } else {
+            throw .invalidField(jsonPath: "\(path).vocab", reason: "expected an object of token ids")
         }
         let unknown = value["unk_token"]?.bytes.flatMap { vocab[$0] }
-        switch kind {
-        case "WordPiece":
+        guard kind == "BPE" else {
+            if byId.isEmpty { byId = vocab.names() }
+            if kind == "WordLevel" { return (.wordLevel(WordLevel(vocab: vocab, unknownId: unknown)), byId) }
             return (.wordPiece(WordPiece(vocab: vocab, unknownId: vocab[Array((value["unk_token"]?.string ?? "[UNK]").utf8)],
                                          continuingPrefix: Array((value["continuing_subword_prefix"]?.string ?? "##").utf8),
                                          maxInputCharsPerWord: value["max_input_chars_per_word"]?.int ?? 100)), byId)
-        case "WordLevel":
-            return (.wordLevel(WordLevel(vocab: vocab, unknownId: unknown)), byId)
-        default:
-            var pairs: [([UInt8], [UInt8])] = []
-            for (index, entry) in (value["merges"]?.array ?? []).enumerated() {
-                if let text = entry.bytes, let space = text.firstIndex(of: 0x20) {
-                    pairs.append((Array(text[..<space]), Array(text[(space + 1)...])))
-                } else if let pair = entry.array, pair.count == 2, let left = pair[0].bytes, let right = pair[1].bytes {
-                    pairs.append((left, right))
-                } else {
-                    throw .invalidField(jsonPath: "\(path).merges[\(index)]", reason: "expected \"a b\" or [\"a\", \"b\"]")
-                }
-            }
-            let model = try BPEModel(vocab: vocab, merges: pairs, byteFallback: value["byte_fallback"]?.bool ?? false, unknownId: unknown,
-                                     fuseUnknown: value["fuse_unk"]?.bool ?? false, ignoreMerges: value["ignore_merges"]?.bool ?? false,
-                                     continuingPrefix: value["continuing_subword_prefix"]?.bytes ?? [],
-                                     endOfWordSuffix: value["end_of_word_suffix"]?.bytes ?? [])
-            return (.bpe(model), byId)
         }
+        var pairs = merges
+        for (index, entry) in (value["merges"]?.array ?? []).enumerated() {
+            if let text = entry.bytes, let space = text.firstIndex(of: 0x20) {
+                pairs.append(left: text[..<space], right: text[(space + 1)...])
+            } else if let pair = entry.array, pair.count == 2, let left = pair[0].bytes, let right = pair[1].bytes {
+                pairs.append(left: left, right: right)
+            } else {
+                throw .invalidField(jsonPath: "\(path).merges[\(index)]", reason: "expected \"a b\" or [\"a\", \"b\"]")
+            }
+        }
+        let byteFallback = value["byte_fallback"]?.bool ?? false, fuseUnknown = value["fuse_unk"]?.bool ?? false
+        let ignoreMerges = value["ignore_merges"]?.bool ?? false
+        let prefix = Array(value["continuing_subword_prefix"]?.bytes ?? []), suffix = Array(value["end_of_word_suffix"]?.bytes ?? [])
+        // The merge table and the id-to-text table are built on two threads.
+        let needsNames = byId.isEmpty
+        let (table, rules) = (vocab, pairs)
+        let results = ConcurrentResults<BPEModel, [String?]>()
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                results.first = Result { () throws(TokenizerError) in
+                    try BPEModel(vocab: table, merges: rules, byteFallback: byteFallback, unknownId: unknown, fuseUnknown: fuseUnknown,
+                                 ignoreMerges: ignoreMerges, continuingPrefix: prefix, endOfWordSuffix: suffix)
+                }
+            } else if needsNames {
+                results.second = .success(table.names())
+            }
+        }
+        if let names = try results.second?.get() { byId = names }
+        guard let model = try results.first?.get() else { throw .invalidField(jsonPath: path, reason: "the model could not be built") }
+        return (.bpe(model), byId)
     }
 
     /// A `[token, id]` pair of BertProcessing/RobertaProcessing.
@@ -223,7 +255,7 @@ enum TokenizerJSON {
         return (token, id)
     }
 
-    static func postProcessor(_ value: JSONValue?, _ path: String, vocabulary: [Int: String], added: [String: Int]) throws(TokenizerError) -> PostProcessor? {
+    static func postProcessor(_ value: JSONValue?, _ path: String) throws(TokenizerError) -> PostProcessor? {
         guard let kind = try type(value, path), let value else { return nil }
         switch kind {
         case "TemplateProcessing":
@@ -274,7 +306,7 @@ enum TokenizerJSON {
             guard let list = value["processors"]?.array else { throw .invalidField(jsonPath: "\(path).processors", reason: "expected an array") }
             var steps: [PostProcessor] = []
             for (index, item) in list.enumerated() {
-                if let step = try postProcessor(item, "\(path).processors[\(index)]", vocabulary: vocabulary, added: added) { steps.append(step) }
+                if let step = try postProcessor(item, "\(path).processors[\(index)]") { steps.append(step) }
             }
             return .sequence(steps)
         default: throw .unsupportedComponent(jsonPath: path, type: kind)
@@ -346,4 +378,10 @@ enum TokenizerJSON {
         settings.token = value["pad_token"]?.string ?? "[PAD]"
         return settings
     }
+}
+
+/// Results two concurrent tasks write, each to its own field.
+final class ConcurrentResults<First, Second>: @unchecked Sendable {
+    var first: Result<First, TokenizerError>?
+    var second: Result<Second, TokenizerError>?
 }

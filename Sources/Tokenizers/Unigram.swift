@@ -3,7 +3,7 @@
 /// scored `min score - 10`; adjacent unknown characters fuse into one token that keeps their text;
 /// with byte fallback, text outside the vocabulary becomes `<0xHH>` tokens instead.
 struct Unigram: Sendable {
-    let pieces: [[UInt8]: Int]
+    let pieces: VocabularyTable
     let scores: [Double]
     let unknownId: Int?
     let byteFallback: Bool
@@ -12,12 +12,11 @@ struct Unigram: Sendable {
     private let byteIds: [Int?]
 
     init(pieces: [(piece: String, score: Double)], unknownId: Int?, byteFallback: Bool) {
-        var table: [[UInt8]: Int] = [:]
-        table.reserveCapacity(pieces.count)
+        var table = VocabularyTable(capacity: pieces.count)
         var trie = PieceTrie()
         for (id, entry) in pieces.enumerated() {
             let bytes = Array(entry.piece.utf8)
-            if table[bytes] == nil { table[bytes] = id }
+            table.insert(bytes, id: id)
             trie.insert(Array(entry.piece.unicodeScalars), id: id)
         }
         self.pieces = table

@@ -1,7 +1,7 @@
 /// WordPiece: greedy longest-match-first sub-words, continuation pieces prefixed; a word longer
 /// than `maxInputCharsPerWord` scalars, or with a part no entry matches, is the unknown token.
 struct WordPiece: Sendable {
-    let vocab: [[UInt8]: Int]
+    let vocab: VocabularyTable
     let unknownId: Int?
     let continuingPrefix: [UInt8]
     let maxInputCharsPerWord: Int

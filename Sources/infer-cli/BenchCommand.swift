@@ -35,11 +35,12 @@ struct Bench: ParsableCommand {
     @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
-        try threadOptions.apply()
         if let tokenizer {
+            // One thread by design: no worker pool, no OpenBLAS threads.
             guard model == nil, let corpus else { throw CommandError("--tokenizer takes a --corpus and no --model") }
             return try benchTokenizer(tokenizer, corpus: corpus, runs: runs ?? 3, warmup: warmup ?? 1)
         }
+        try threadOptions.apply()
         guard let model else { throw CommandError("give --model (ONNX or GGUF) or --tokenizer with --corpus") }
         let isGGUF = model.lowercased().hasSuffix(".gguf")
         let runs = self.runs ?? (isGGUF ? 3 : 30), warmup = self.warmup ?? (isGGUF ? 1 : 5)
