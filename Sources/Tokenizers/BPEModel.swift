@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Merge rules as read from a file: each rule's left and right token bytes are ranges of one store.
 struct MergeList: Sendable {
     var bytes: [UInt8] = []
@@ -46,20 +48,34 @@ final class BPEModel: Sendable {
         self.fuseUnknown = fuseUnknown
         self.continuingPrefix = continuingPrefix
         self.endOfWordSuffix = endOfWordSuffix
-        var table = MergeTable(capacity: merges.pairs.count)
-        var joined: [UInt8] = []
+        // Resolve each rule's three tokens (in two halves, on two threads), then insert in rank order.
         let prefix = continuingPrefix
-        let missing: Int? = merges.bytes.withUnsafeBufferPointer { store in
-            for (rank, (left, right)) in merges.pairs.enumerated() {
-                let leftBytes = UnsafeBufferPointer(rebasing: store[left]), rightBytes = UnsafeBufferPointer(rebasing: store[right])
-                joined.removeAll(keepingCapacity: true)
-                joined.append(contentsOf: leftBytes)
-                joined.append(contentsOf: rightBytes.starts(with: prefix) ? UnsafeBufferPointer(rebasing: rightBytes[prefix.count...]) : rightBytes)
-                guard let a = vocab.lookup(leftBytes), let b = vocab.lookup(rightBytes),
-                      let merged = joined.withUnsafeBufferPointer({ vocab.lookup($0) }) else { return rank }
-                table.insert(BPEModel.pairKey(a, b), (Int32(truncatingIfNeeded: rank), Int32(truncatingIfNeeded: merged)))
+        let count = merges.pairs.count
+        var resolved = [(key: UInt64, merged: Int32)](repeating: (0, -1), count: count)
+        resolved.withUnsafeMutableBufferPointer { output in
+            nonisolated(unsafe) let output = output
+            DispatchQueue.concurrentPerform(iterations: count > 4096 ? 2 : 1) { half in
+                let range = half == 0 ? 0..<(count > 4096 ? count / 2 : count) : (count / 2)..<count
+                var joined: [UInt8] = []
+                merges.bytes.withUnsafeBufferPointer { store in
+                    for rank in range {
+                        let (left, right) = merges.pairs[rank]
+                        let leftBytes = UnsafeBufferPointer(rebasing: store[left]), rightBytes = UnsafeBufferPointer(rebasing: store[right])
+                        joined.removeAll(keepingCapacity: true)
+                        joined.append(contentsOf: leftBytes)
+                        joined.append(contentsOf: rightBytes.starts(with: prefix) ? UnsafeBufferPointer(rebasing: rightBytes[prefix.count...]) : rightBytes)
+                        guard let a = vocab.lookup(leftBytes), let b = vocab.lookup(rightBytes),
+                              let merged = joined.withUnsafeBufferPointer({ vocab.lookup($0) }) else { continue }
+                        output[rank] = (BPEModel.pairKey(a, b), Int32(truncatingIfNeeded: merged))
+                    }
+                }
             }
-            return nil
+        }
+        var table = MergeTable(capacity: count)
+        var missing: Int?
+        for (rank, rule) in resolved.enumerated() {
+            guard rule.merged >= 0 else { missing = rank; break }
+            table.insert(rule.key, (Int32(truncatingIfNeeded: rank), rule.merged))
         }
         if let rank = missing {
             let (left, right) = merges.pairs[rank]

@@ -130,7 +130,14 @@ struct JSONReader {
             switch bytes[position] {
             case UInt8(ascii: "{"), UInt8(ascii: "["): nesting += 1; position += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"): nesting -= 1; position += 1
-            case UInt8(ascii: "\""): _ = try string()
+            case UInt8(ascii: "\""):
+                // To the closing quote: a backslash always escapes the byte after it.
+                position += 1
+                while position < bytes.count, bytes[position] != UInt8(ascii: "\"") {
+                    position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard position < bytes.count else { throw failure("unterminated string") }
+                position += 1
             default: position += 1
             }
         } while nesting > 0
