@@ -12,7 +12,7 @@
 #   - onnxruntime (pinned) writes reference outputs for the real ONNX models
 #     (Fixtures/reference/onnxruntime_outputs.py) into test_data_set_0/ beside each model.
 #
-#   Fixtures/fetch.sh smollm2    # one or more of: smollm2 minilm opennsfw images conformance reference tokenizers
+#   Fixtures/fetch.sh smollm2    # one or more of: smollm2 minilm opennsfw images conformance reference tokenizers llama-vocabs
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -81,6 +81,30 @@ PY
 done
 
 # Tokenizer goldens and large tokenizer files are committed gzipped; unpack them beside.
+# llama.cpp's vocab tests (ggml-vocab-*.gguf with .inp/.out), from the llama-cpp-python sdist on PyPI.
+if selected llama-vocabs; then
+  sdist="llama_cpp_python-0.3.36.tar.gz"
+  sdist_sha=832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e
+  url="https://files.pythonhosted.org/packages/ec/e9/e7de2b0463ea3ffbf0ede6cb21b58c1258a8f6521aae45ca773a59fe7cf3/$sdist"
+  target="$out/llama-vocabs"
+  if [ ! -f "$target/.sha256" ] || [ "$(cat "$target/.sha256")" != "$sdist_sha" ]; then
+    file="$cache/$sdist"
+    if [ ! -f "$file" ] || [ "$(sha256sum "$file" | cut -d' ' -f1)" != "$sdist_sha" ]; then
+      progress "llama-vocabs: downloading $sdist"
+      python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' "$url" "$file.part"
+      mv "$file.part" "$file"
+    fi
+    if [ "$(sha256sum "$file" | cut -d' ' -f1)" != "$sdist_sha" ]; then
+      echo "fetch: $sdist does not have SHA-256 $sdist_sha" >&2
+      exit 1
+    fi
+    progress "llama-vocabs: unpacking into Fixtures/models/llama-vocabs"
+    rm -rf "$target" && mkdir -p "$target"
+    tar -xzf "$file" -C "$target" --strip-components=4 --wildcards 'llama_cpp_python-0.3.36/vendor/llama.cpp/models/ggml-vocab-*'
+    echo "$sdist_sha" >"$target/.sha256"
+  fi
+fi
+
 if selected tokenizers; then
   for packed in "$here"/tokenizers/*/*.gz; do
     [ -f "$packed" ] || continue

@@ -28,9 +28,12 @@ extension GGUFVocabulary {
         self.init(model: model, pre: file["tokenizer.ggml.pre"]?.string ?? "default", tokens: tokens, scores: scores, tokenTypes: types,
                   merges: try strings("tokenizer.ggml.merges"), bosId: id("tokenizer.ggml.bos_token_id"),
                   eosId: id("tokenizer.ggml.eos_token_id"), unknownId: id("tokenizer.ggml.unknown_token_id"),
-                  addBOS: file["tokenizer.ggml.add_bos_token"]?.bool ?? (model == "llama"),
+                  addBOS: file["tokenizer.ggml.add_bos_token"]?.bool ?? (model == "llama" || model == "bert"),
                   addEOS: file["tokenizer.ggml.add_eos_token"]?.bool ?? false,
-                  addSpacePrefix: file["tokenizer.ggml.add_space_prefix"]?.bool ?? (model == "llama"))
+                  addSpacePrefix: file["tokenizer.ggml.add_space_prefix"]?.bool ?? (model == "llama"),
+                  lowercase: file["tokenizer.ggml.normalizer.lowercase"]?.bool ?? true,
+                  stripAccents: file["tokenizer.ggml.normalizer.strip_accents"]?.bool ?? file["tokenizer.ggml.normalizer.lowercase"]?.bool ?? true,
+                  separatorId: id("tokenizer.ggml.seperator_token_id") ?? id("tokenizer.ggml.separator_token_id"))
     }
 }
 

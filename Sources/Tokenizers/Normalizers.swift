@@ -15,6 +15,9 @@ indirect enum Normalizer: Sendable {
     /// Every scalar becomes its UTF-8 bytes in GPT-2's byte alphabet.
     case byteLevel
     case sequence([Normalizer])
+    /// llama.cpp's WordPiece preparation: NFD and no marks (with `stripAccents`), no NUL, U+FFFD or
+    /// control characters, simple lowercase mapping (with `lowercase`).
+    case llamaBert(lowercase: Bool, stripAccents: Bool)
 
     func normalize(_ text: inout NormalizedText) {
         switch self {
@@ -36,6 +39,24 @@ indirect enum Normalizer: Sendable {
                 return String(scalar).utf8.map { ByteLevelAlphabet.characters[Int($0)] }
             }
         case let .sequence(steps): for step in steps { step.normalize(&text) }
+        case let .llamaBert(lowercase, stripAccents):
+            if stripAccents { UnicodeForm.nfd.apply(to: &text) }
+            text.filter { scalar in
+                if scalar.value == 0 || scalar.value == 0xFFFD { return false }
+                if scalar.value < 0x80 { return !(scalar.value < 0x20 && !isWhitespace(scalar)) && scalar.value != 0x7F }
+                switch scalar.properties.generalCategory {
+                case .control, .format, .privateUse, .surrogate: return isWhitespace(scalar)
+                case .nonspacingMark, .spacingMark, .enclosingMark: return !stripAccents
+                default: return true
+                }
+            }
+            if lowercase {
+                text.map { scalar in
+                    if scalar.value < 0x80 { return [Unicode.Scalar(UInt8(truncatingIfNeeded: scalar.value).lowercasedASCII)] }
+                    // The simple (one-scalar) mapping: the first scalar of the full one.
+                    return [scalar.properties.lowercaseMapping.unicodeScalars.first ?? scalar]
+                }
+            }
         }
     }
 }

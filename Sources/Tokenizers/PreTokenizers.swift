@@ -82,6 +82,11 @@ indirect enum PreTokenizer: Sendable {
     /// split when `addSpacePrefix`.
     case sentencePiece(addSpacePrefix: Bool)
     case sequence([PreTokenizer])
+    /// llama.cpp's WordPiece words: split at whitespace (dropped); punctuation, ASCII symbols and CJK
+    /// ideographs are words of their own.
+    case llamaBert
+    /// Puts `prefix` in front of every split.
+    case prependEach([Unicode.Scalar])
 
     func apply(to splits: inout [Split]) {
         switch self {
@@ -131,6 +136,21 @@ indirect enum PreTokenizer: Sendable {
             }
         case let .sequence(steps):
             for step in steps { step.apply(to: &splits) }
+        case .llamaBert:
+            PreTokenizer.splitEach(&splits) { SplitBehavior.removed.apply(TextPattern.scalar(isWhitespace).matches(in: $0)) }
+            PreTokenizer.splitEach(&splits) { text in
+                SplitBehavior.isolated.apply(TextPattern.scalar { scalar in
+                    if scalar.value < 0x7F { return isPunctuation(scalar) }
+                    if BertNormalizer.isChinese(scalar) { return true }
+                    switch scalar.properties.generalCategory {
+                    case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+                         .finalPunctuation, .otherPunctuation: return true
+                    default: return false
+                    }
+                }.matches(in: text))
+            }
+        case let .prependEach(prefix):
+            for index in splits.indices where splits[index].addedTokenId == nil { splits[index].text.prepend(prefix) }
         }
     }
 

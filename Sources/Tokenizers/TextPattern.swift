@@ -6,6 +6,10 @@ enum TextPattern: @unchecked Sendable {
     case regex(String, Regex<AnyRegexOutput>)
     /// A byte-level family's split pattern, matched by its hand-written scanner.
     case scanner(GPT2Split.Family)
+    /// `\s?[class]+` (or `[class]+`) with a class of literal scalars and ranges, matched on scalar
+    /// values (Swift's regex parser compares class bounds as characters, which rejects ranges such as
+    /// U+1FD0-U+1FD3 whose end is canonically equivalent to a scalar below the start).
+    case classRun(leadingWhitespace: Bool, ranges: [ClosedRange<UInt32>])
     /// Every scalar for which the predicate holds is a match of its own.
     case scalar(@Sendable (Unicode.Scalar) -> Bool)
 
@@ -15,8 +19,32 @@ enum TextPattern: @unchecked Sendable {
         do {
             return .regex(source, try Regex(source).matchingSemantics(.unicodeScalar))
         } catch {
+            if let run = classRun(source) { return run }
             throw .invalidField(jsonPath: jsonPath, reason: "the regular expression '\(source)' does not compile: \(error)")
         }
+    }
+
+    /// `\s?[...]+` or `[...]+` with only literal scalars and ranges in the class, as a ``classRun``.
+    static func classRun(_ source: String) -> TextPattern? {
+        var scalars = Array(source.unicodeScalars)[...]
+        let leading = scalars.starts(with: ["\\", "s", "?"])
+        if leading { scalars = scalars.dropFirst(3) }
+        guard scalars.first == "[", scalars.last == "+", scalars.dropLast().last == "]" else { return nil }
+        let body = Array(scalars.dropFirst().dropLast(2))
+        guard !body.isEmpty, body.first != "^", !body.contains("\\"), !body.contains("["), !body.contains("]") else { return nil }
+        var ranges: [ClosedRange<UInt32>] = []
+        var index = 0
+        while index < body.count {
+            if index + 2 < body.count, body[index + 1] == "-" {
+                guard body[index].value <= body[index + 2].value else { return nil }
+                ranges.append(body[index].value...body[index + 2].value)
+                index += 3
+            } else {
+                ranges.append(body[index].value...body[index].value)
+                index += 1
+            }
+        }
+        return .classRun(leadingWhitespace: leading, ranges: ranges)
     }
 
     /// The text cut into alternating runs, each flagged when it is a match (offsets relative to the
@@ -43,6 +71,22 @@ enum TextPattern: @unchecked Sendable {
             found = TextPattern.regexMatches(expression, in: text)
         case let .scanner(family):
             found = GPT2Split.split(text, family: family)
+        case let .classRun(leadingWhitespace, ranges):
+            let scalars = Array(text)
+            func inClass(_ scalar: Unicode.Scalar) -> Bool { ranges.contains { $0.contains(scalar.value) } }
+            var index = 0
+            while index < scalars.count {
+                var start = -1
+                if inClass(scalars[index]) {
+                    start = index
+                } else if leadingWhitespace, isWhitespace(scalars[index]), index + 1 < scalars.count, inClass(scalars[index + 1]) {
+                    start = index
+                    index += 1
+                }
+                guard start >= 0 else { index += 1; continue }
+                while index < scalars.count, inClass(scalars[index]) { index += 1 }
+                found.append(start..<index)
+            }
         }
         var runs: [(range: Range<Int>, isMatch: Bool)] = []
         runs.reserveCapacity(found.count * 2 + 1)

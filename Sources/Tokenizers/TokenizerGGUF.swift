@@ -1,7 +1,8 @@
 /// Tokenizers built from GGUF vocabulary metadata, following llama.cpp.
 extension Tokenizer {
     /// Builds the tokenizer llama.cpp would use for a GGUF vocabulary: `gpt2` (byte-level BPE with the
-    /// split named by `tokenizer.ggml.pre`) or `llama` (SentencePiece with byte fallback). Control
+    /// split named by `tokenizer.ggml.pre`), `llama` (SentencePiece with byte fallback) or `bert`
+    /// (WordPiece over words that start with U+2581, as llama.cpp converts them). Control
     /// tokens (type 3) are matched in text only when encoding parses special tokens; user-defined
     /// ones (type 4) always.
     public init(gguf source: GGUFVocabulary) throws(TokenizerError) {
@@ -20,12 +21,13 @@ extension Tokenizer {
             let type = id < source.tokenTypes.count ? source.tokenTypes[id] : 1
             if type == 3 || type == 4, !token.isEmpty { added.append(AddedToken(content: text, id: id, special: type == 3)) }
         }
+        var normalizer: Normalizer?
         let preTokenizer: PreTokenizer
         let model: TokenizerModel
         let decoder: [Decoder]
         switch source.model {
         case "gpt2":
-            guard let family = GGUFVocabulary.supportedPreTokenizers[source.pre] else {
+            guard let split = GGUFVocabulary.supportedPreTokenizers[source.pre] else {
                 throw .unsupportedGGUF(key: "tokenizer.ggml.pre", value: source.pre, supported: GGUFVocabulary.supportedPreTokenizers.keys.sorted())
             }
             var pairs = MergeList()
@@ -36,22 +38,43 @@ extension Tokenizer {
                 }
                 pairs.append(left: merge[..<space], right: merge[(space + 1)...])
             }
-            preTokenizer = family == .digitsThenGPT2
-                ? .sequence([.digits(individual: true), .byteLevel(addPrefixSpace: false, split: .gpt2)])
-                : .byteLevel(addPrefixSpace: false, split: family)
-            model = .bpe(try BPEModel(vocab: vocab, merges: pairs, ignoreMerges: family == .llama3))
+            switch split {
+            case let .family(family):
+                preTokenizer = family == .digitsThenGPT2
+                    ? .sequence([.digits(individual: true), .byteLevel(addPrefixSpace: false, split: .gpt2)])
+                    : .byteLevel(addPrefixSpace: false, split: family)
+            case let .expressions(sources):
+                var steps: [PreTokenizer] = []
+                for (index, expression) in sources.enumerated() {
+                    steps.append(.split(try TextPattern.compile(regex: expression, jsonPath: "tokenizer.ggml.pre[\(index)]"), .isolated, invert: false))
+                }
+                preTokenizer = .sequence(steps + [.byteLevel(addPrefixSpace: false, split: nil)])
+            }
+            if case .family(.llama3) = split {
+                model = .bpe(try BPEModel(vocab: vocab, merges: pairs, ignoreMerges: true))
+            } else {
+                model = .bpe(try BPEModel(vocab: vocab, merges: pairs))
+            }
             decoder = [.byteLevel]
         case "llama":
             preTokenizer = .sentencePiece(addSpacePrefix: source.addSpacePrefix)
             model = .sentencePiece(SentencePieceModel(vocab: vocab, scores: source.scores, unknownId: source.unknownId))
             decoder = [.replace(.literal(["\u{2581}"]), with: [" "]), .byteFallback, .fuse] + (source.addSpacePrefix ? [.strip(content: " ", start: 1, stop: 0)] : [])
+        case "bert":
+            normalizer = .llamaBert(lowercase: source.lowercase, stripAccents: source.stripAccents)
+            preTokenizer = .sequence([.llamaBert, .prependEach(["\u{2581}"])])
+            model = .wordPiece(WordPiece(vocab: vocab, unknownId: source.unknownId, continuingPrefix: [], maxInputCharsPerWord: .max))
+            decoder = [.replace(.literal(["\u{2581}"]), with: [" "]), .fuse, .strip(content: " ", start: 1, stop: 0)]
         default:
-            throw .unsupportedGGUF(key: "tokenizer.ggml.model", value: source.model, supported: ["gpt2", "llama"])
+            throw .unsupportedGGUF(key: "tokenizer.ggml.model", value: source.model, supported: ["bert", "gpt2", "llama"])
         }
         var single: [TemplatePiece] = [.sequence(index: 0, typeId: 0)]
         if source.addBOS, let id = source.bosId, id < byId.count, let text = byId[id] { single.insert(.special(ids: [id], tokens: [text], typeId: 0), at: 0) }
         if source.addEOS, let id = source.eosId, id < byId.count, let text = byId[id] { single.append(.special(ids: [id], tokens: [text], typeId: 0)) }
-        self.init(normalizer: nil, preTokenizer: preTokenizer, model: model, postProcessor: .template(single: single, pair: single + [.sequence(index: 1, typeId: 1)]),
+        if source.model == "bert", source.addBOS, let id = source.separatorId, id < byId.count, let text = byId[id] {
+            single.append(.special(ids: [id], tokens: [text], typeId: 0))
+        }
+        self.init(normalizer: normalizer, preTokenizer: preTokenizer, model: model, postProcessor: .template(single: single, pair: single + [.sequence(index: 1, typeId: 1)]),
                   decoder: decoder, addedTokens: added, vocabulary: byId)
     }
 }

@@ -77,21 +77,61 @@ final class GGUFTokenizerTests: XCTestCase {
 
     /// llama.cpp's own vocabulary test for the Llama SentencePiece vocabulary (`.inp` cases, `.out` ids).
     func testLlamaSPMVocabTestFromLlamaCpp() throws {
-        let tokenizer = try Tokenizer.load(gguf: try GGUFFile(path: FixturePaths.llamaSPMVocab))
-        guard let inputs = FileManager.default.contents(atPath: FixturePaths.llamaSPMVocab + ".inp"),
-              let outputs = FileManager.default.contents(atPath: FixturePaths.llamaSPMVocab + ".out") else {
-            return XCTFail("llama_spm vocab test files missing")
+        XCTAssertEqual(try Self.failuresOfVocabTest(FixturePaths.llamaSPMVocab), [])
+    }
+
+    /// llama.cpp's own vocab tests for every vocabulary it ships (fetched with
+    /// `Fixtures/fetch.sh llama-vocabs` from the llama-cpp-python 0.3.36 sdist): gpt2 with each
+    /// pre-tokenizer, llama (SentencePiece) and bert (WordPiece).
+    func testEveryLlamaCppVocabTest() throws {
+        let directory = FixturePaths.path("models/llama-vocabs")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            return XCTFail("\(directory) is missing: run Fixtures/fetch.sh llama-vocabs")
+        }
+        let vocabularies = names.filter { $0.hasSuffix(".gguf") && names.contains($0 + ".inp") }.sorted()
+        XCTAssertGreaterThanOrEqual(vocabularies.count, 15)
+        var checked = 0
+        for name in vocabularies {
+            // Families beyond gpt2/llama/bert (gemma4's) are reported as unsupported, by name.
+            let model = try GGUFFile(path: directory + "/" + name)["tokenizer.ggml.model"]?.string ?? ""
+            guard ["gpt2", "llama", "bert"].contains(model) else {
+                XCTAssertThrowsError(try Tokenizer.load(gguf: try GGUFFile(path: directory + "/" + name))) { error in
+                    XCTAssertTrue("\(error)".contains("'\(model)' is not supported"), "\(error)")
+                }
+                continue
+            }
+            checked += 1
+            let failures: [String]
+            do { failures = try Self.failuresOfVocabTest(directory + "/" + name) } catch {
+                XCTFail("\(name): \(error)")
+                continue
+            }
+            print("\(name): \(failures.isEmpty ? "every case matches" : "\(failures.count) cases differ")")
+            for failure in failures.prefix(3) { XCTFail("\(name): \(failure)") }
+        }
+        XCTAssertGreaterThanOrEqual(checked, 14)
+    }
+
+    /// The cases of a `.gguf.inp`/`.gguf.out` pair whose ids differ (none when all match).
+    static func failuresOfVocabTest(_ path: String) throws -> [String] {
+        let tokenizer = try Tokenizer.load(gguf: try GGUFFile(path: path))
+        guard let inputs = FileManager.default.contents(atPath: path + ".inp"),
+              let outputs = FileManager.default.contents(atPath: path + ".out") else {
+            return ["\(path).inp/.out missing"]
         }
         // Every case, the last included, ends with the separator.
         var cases = String(decoding: inputs, as: UTF8.self).components(separatedBy: "\n__ggml_vocab_test__\n")
         if cases.last == "" { cases.removeLast() }
         var expected = String(decoding: outputs, as: UTF8.self).components(separatedBy: "\n")
         if expected.last == "" { expected.removeLast() }
-        XCTAssertEqual(cases.count, expected.count)
+        guard cases.count == expected.count else { return ["\(cases.count) cases but \(expected.count) expected lines"] }
+        var failures: [String] = []
         for (text, line) in zip(cases, expected) {
             let ids = line.split(separator: " ").compactMap { Int($0) }
-            XCTAssertEqual(tokenizer.encode(text, addSpecialTokens: false, parseSpecial: false).ids, ids, "case \(text.debugDescription)")
+            let got = tokenizer.encode(text, addSpecialTokens: false, parseSpecial: false).ids
+            if got != ids { failures.append("\(text.debugDescription): expected \(ids), got \(got)") }
         }
+        return failures
     }
 
     func testUnsupportedPreTokenizerIsNamed() {
