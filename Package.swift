@@ -37,7 +37,8 @@ let package = Package(
         // PNG (libpng) and JPEG (libjpeg-turbo) decoding, with libjpeg's errors turned into messages.
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
         .target(name: "Classification", dependencies: ["OnnxLoader", "TensorCore", "CImageCodecs"]),
-        .target(name: "Tokenizers"),
+        // Tokenizers' state is value types and per-call buffers: no dynamic exclusivity checks needed.
+        .target(name: "Tokenizers", swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
         .target(name: "GGUF", dependencies: ["TensorCore"]),
         .target(name: "Generation", dependencies: ["TensorCore", "GGUF", "Tokenizers"], swiftSettings: kernelFlags),
         .executableTarget(

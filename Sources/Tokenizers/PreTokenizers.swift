@@ -154,6 +154,67 @@ indirect enum PreTokenizer: Sendable {
         }
     }
 
+    /// Whether this pre-tokenizer only cuts text into words, never rewriting it.
+    var cutsOnly: Bool {
+        switch self {
+        case .byteLevel, .metaspace, .sentencePiece, .llamaBert, .prependEach: return false
+        case let .sequence(steps): return steps.allSatisfy(\.cutsOnly)
+        default: return true
+        }
+    }
+
+    /// The word ranges of `text` when this pre-tokenizer only cuts text (nil when it rewrites it), so
+    /// the words can go to the model without copies.
+    func wordRanges(_ text: ArraySlice<Unicode.Scalar>) -> [Range<Int>]? {
+        guard cutsOnly else { return nil }
+        switch self {
+        case .bert: return PreTokenizer.bertWords(text)
+        case .whitespace: return PreTokenizer.wordsAndSymbols(text)
+        case .whitespaceSplit: return SplitBehavior.removed.apply(TextPattern.scalar(isWhitespace).matches(in: text)).filter { !$0.isEmpty }
+        case let .split(pattern, behavior, invert):
+            let runs = pattern.matches(in: text)
+            return behavior.apply(invert ? runs.map { ($0.range, !$0.isMatch) } : runs).filter { !$0.isEmpty }
+        case let .punctuation(behavior): return behavior.apply(TextPattern.scalar(isPunctuation).matches(in: text)).filter { !$0.isEmpty }
+        case let .digits(individual):
+            return (individual ? SplitBehavior.isolated : .contiguous).apply(TextPattern.scalar(isNumeric).matches(in: text)).filter { !$0.isEmpty }
+        case let .charDelimiter(delimiter):
+            return SplitBehavior.removed.apply(TextPattern.scalar { $0 == delimiter }.matches(in: text)).filter { !$0.isEmpty }
+        case .unicodeScripts: return UnicodeScripts.split(text).filter { !$0.isEmpty }
+        case let .sequence(steps):
+            var ranges = [0..<text.count]
+            for step in steps {
+                var next: [Range<Int>] = []
+                for range in ranges {
+                    let base = text.startIndex + range.lowerBound
+                    guard let inner = step.wordRanges(text[base..<(base + range.count)]) else { return nil }
+                    next += inner.map { ($0.lowerBound + range.lowerBound)..<($0.upperBound + range.lowerBound) }
+                }
+                ranges = next
+            }
+            return ranges
+        case .byteLevel, .metaspace, .sentencePiece, .llamaBert, .prependEach: return nil
+        }
+    }
+
+    /// BertPreTokenizer in one pass: whitespace ends a word and is dropped, punctuation is a word of its own.
+    static func bertWords(_ text: ArraySlice<Unicode.Scalar>) -> [Range<Int>] {
+        var words: [Range<Int>] = []
+        words.reserveCapacity(text.count / 4 + 1)
+        var start = -1
+        for (offset, scalar) in text.enumerated() {
+            if isWhitespace(scalar) {
+                if start >= 0 { words.append(start..<offset); start = -1 }
+            } else if isPunctuation(scalar) {
+                if start >= 0 { words.append(start..<offset); start = -1 }
+                words.append(offset..<(offset + 1))
+            } else if start < 0 {
+                start = offset
+            }
+        }
+        if start >= 0 { words.append(start..<text.count) }
+        return words
+    }
+
     /// Replaces each split that is not an added token by the non-empty pieces `cut` gives (ranges
     /// relative to the split's scalars).
     static func splitEach(_ splits: inout [Split], _ cut: (ArraySlice<Unicode.Scalar>) -> [Range<Int>]) {

@@ -43,6 +43,8 @@ public struct Tokenizer: Sendable {
     /// Set when the pipeline is plain byte-level BPE (no normaliser, a ByteLevel split, BPE): such
     /// text goes straight through ``BPEModel/encodeByteLevel``.
     let byteLevelFamily: GPT2Split.Family?
+    /// The pre-tokenizer only cuts text into words (no rewriting), so words are ranges of a split.
+    let preTokenizerCutsOnly: Bool
     /// Truncation applied by `encode` (nil: none). Loaded from `tokenizer.json`.
     public var truncation: Truncation?
     /// Padding applied by `encode` and `encodeBatch` (nil: none). Loaded from `tokenizer.json`.
@@ -65,6 +67,7 @@ public struct Tokenizer: Sendable {
         self.vocabulary = table
         specialIds = Set(addedTokens.filter(\.special).map(\.id))
         byteLevelFamily = Tokenizer.byteLevelFamily(normalizer: normalizer, preTokenizer: preTokenizer, model: model)
+        preTokenizerCutsOnly = preTokenizer?.cutsOnly ?? true
         self.truncation = truncation
         self.padding = padding
     }
@@ -176,7 +179,9 @@ public struct Tokenizer: Sendable {
                                     addedTokenId: normalizedToken.map { added.tokens[$0].id }))
             }
         }
-        preTokenizer?.apply(to: &splits)
+        // A pre-tokenizer that only cuts text gives word ranges; one that rewrites it gives new splits.
+        let cutsOnly = preTokenizerCutsOnly
+        if !cutsOnly { preTokenizer?.apply(to: &splits) }
         var encoding = Encoding()
         encoding.ids.reserveCapacity(scalars.count / 3)
         var tokens: [ModelToken] = []
@@ -186,11 +191,15 @@ public struct Tokenizer: Sendable {
                                 offsets: split.text.originalSpan(0..<split.text.scalars.count), typeId: typeId, special: false, sequence: 0)
                 continue
             }
-            tokens.removeAll(keepingCapacity: true)
-            model.tokenize(split.text.scalars[...], into: &tokens)
-            for token in tokens {
-                encoding.append(id: token.id, token: token.value ?? (token.id < modelVocabulary.count ? modelVocabulary[token.id] : nil) ?? "",
-                                offsets: split.text.originalSpan(token.range), typeId: typeId, special: false, sequence: 0)
+            let words = cutsOnly ? (preTokenizer?.wordRanges(split.text.scalars[...]) ?? [0..<split.text.scalars.count]) : [0..<split.text.scalars.count]
+            for word in words where !word.isEmpty {
+                tokens.removeAll(keepingCapacity: true)
+                model.tokenize(split.text.scalars[word], into: &tokens)
+                for token in tokens {
+                    let range = (word.lowerBound + token.range.lowerBound)..<(word.lowerBound + token.range.upperBound)
+                    encoding.append(id: token.id, token: token.value ?? (token.id < modelVocabulary.count ? modelVocabulary[token.id] : nil) ?? "",
+                                    offsets: split.text.originalSpan(range), typeId: typeId, special: false, sequence: 0)
+                }
             }
         }
         return encoding

@@ -9,40 +9,54 @@ struct WordPiece: Sendable {
     /// Appends the tokens of one word (`tokens` ranges are relative to the word's start).
     func tokenize(_ word: ArraySlice<Unicode.Scalar>, into tokens: inout [ModelToken]) {
         guard !word.isEmpty else { return }
-        func unknown(_ tokens: inout [ModelToken]) {
+        if word.count > maxInputCharsPerWord {
             if let unknownId { tokens.append(ModelToken(id: unknownId, range: 0..<word.count)) }
+            return
         }
-        if word.count > maxInputCharsPerWord { return unknown(&tokens) }
-        // UTF-8 of the word with the byte offset where each scalar starts.
-        var bytes: [UInt8] = []
-        var starts: [Int] = []
-        bytes.reserveCapacity(word.count)
-        starts.reserveCapacity(word.count + 1)
-        for scalar in word {
-            starts.append(bytes.count)
-            if scalar.value < 0x80 { bytes.append(UInt8(truncatingIfNeeded: scalar.value)) } else { bytes += Array(String(scalar).utf8) }
-        }
-        starts.append(bytes.count)
         let first = tokens.count
-        var start = 0
-        var candidate: [UInt8] = []
-        candidate.reserveCapacity(bytes.count + continuingPrefix.count)
-        while start < word.count {
-            var end = word.count
-            var found: Int?
-            while end > start {
-                candidate.removeAll(keepingCapacity: true)
-                if start > 0 { candidate += continuingPrefix }
-                candidate += bytes[starts[start]..<starts[end]]
-                if let id = vocab[candidate] { found = id; break }
-                end -= 1
+        let prefixLength = continuingPrefix.count
+        let found = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: word.count * 4) { bytes in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefixLength + word.count * 4) { candidate in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: word.count + 1) { starts in
+                    // The word's UTF-8, with starts[i] where scalar i begins.
+                    var length = 0
+                    for (index, scalar) in word.enumerated() {
+                        starts[index] = length
+                        if scalar.value < 0x80 {
+                            bytes[length] = UInt8(truncatingIfNeeded: scalar.value)
+                            length += 1
+                        } else {
+                            for byte in String(scalar).utf8 { bytes[length] = byte; length += 1 }
+                        }
+                    }
+                    starts[word.count] = length
+                    for (offset, byte) in continuingPrefix.enumerated() { candidate[offset] = byte }
+                    var start = 0
+                    while start < word.count {
+                        var end = word.count
+                        var match: Int?
+                        while end > start {
+                            let from = starts[start], to = starts[end]
+                            if start == 0 {
+                                match = vocab.lookup(UnsafeBufferPointer(rebasing: bytes[from..<to]))
+                            } else {
+                                for offset in 0..<(to - from) { candidate[prefixLength + offset] = bytes[from + offset] }
+                                match = vocab.lookup(UnsafeBufferPointer(rebasing: candidate[0..<(prefixLength + to - from)]))
+                            }
+                            if match != nil { break }
+                            end -= 1
+                        }
+                        guard let id = match else { return false }
+                        tokens.append(ModelToken(id: id, range: start..<end))
+                        start = end
+                    }
+                    return true
+                }
             }
-            guard let found else {
-                tokens.removeSubrange(first...)
-                return unknown(&tokens)
-            }
-            tokens.append(ModelToken(id: found, range: start..<end))
-            start = end
+        }
+        if !found {
+            tokens.removeSubrange(first...)
+            if let unknownId { tokens.append(ModelToken(id: unknownId, range: 0..<word.count)) }
         }
     }
 }
