@@ -20,6 +20,9 @@ struct VocabularyTable: Sendable {
 
     var count: Int { ids.count }
 
+    /// The length in bytes of the longest entry.
+    private(set) var longestKey = 0
+
     @inline(__always) static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
         // FNV-1a, folded through a multiply for the slot bits.
         var value: UInt64 = 0xCBF2_9CE4_8422_2325
@@ -91,6 +94,7 @@ struct VocabularyTable: Sendable {
         lengths.append(Int32(key.count))
         ids.append(Int32(truncatingIfNeeded: id))
         store.append(contentsOf: key)
+        longestKey = max(longestKey, key.count)
         place(index: ids.count - 1, hash: hash)
         return true
     }

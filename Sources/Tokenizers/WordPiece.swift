@@ -31,9 +31,21 @@ struct WordPiece: Sendable {
                     }
                     starts[word.count] = length
                     for (offset, byte) in continuingPrefix.enumerated() { candidate[offset] = byte }
+                    let longest = vocab.longestKey
                     var start = 0
                     while start < word.count {
                         var end = word.count
+                        // Pieces longer than every entry cannot match: start from the longest that could,
+                        // which keeps long words linear.
+                        let budget = starts[start] + longest - (start > 0 ? prefixLength : 0)
+                        if starts[end] > budget {
+                            var low = start + 1, high = end
+                            while low < high {
+                                let middle = (low + high + 1) / 2
+                                if starts[middle] <= budget { low = middle } else { high = middle - 1 }
+                            }
+                            end = low
+                        }
                         var match: Int?
                         while end > start {
                             let from = starts[start], to = starts[end]

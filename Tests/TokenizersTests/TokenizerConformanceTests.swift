@@ -164,6 +164,36 @@ final class TokenizerConformanceTests: XCTestCase {
         let tokenizer = try Self.tokenizer("minilm")
         XCTAssertThrowsError(try tokenizer.decode([101, 999_999])) { XCTAssertEqual($0 as? TokenizerError, .unknownId(999_999)) }
         XCTAssertThrowsError(try Tokenizer(path: "/no/such/tokenizer.json"))
+        // Unknown component types anywhere are named with their JSON path.
+        let model: [String: Any] = ["type": "WordLevel", "vocab": ["a": 0], "unk_token": "a"]
+        XCTAssertThrowsError(try Tokenizer(json: ["model": model, "pre_tokenizer": ["type": "Sequence", "pretokenizers": [["type": "Whitespace"], ["type": "Fancy"]]]])) {
+            XCTAssertEqual($0 as? TokenizerError, .unsupportedComponent(jsonPath: "$.pre_tokenizer.pretokenizers[1]", type: "Fancy"))
+        }
+        XCTAssertThrowsError(try Tokenizer(json: ["model": model, "decoder": ["type": "Sequence", "decoders": [["type": "Mystery"]]]])) {
+            XCTAssertEqual($0 as? TokenizerError, .unsupportedComponent(jsonPath: "$.decoder.decoders[0]", type: "Mystery"))
+        }
+        XCTAssertThrowsError(try Tokenizer(json: ["model": model, "normalizer": ["lowercase": true]])) {
+            XCTAssertEqual($0 as? TokenizerError, .invalidField(jsonPath: "$.normalizer.type", reason: "missing"))
+        }
+        // A truncated file names the file and the byte where it breaks, inside the deferred vocabulary too.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("truncated-tokenizer.json").path
+        for text in [#"{"model": {"type": "BPE", "vocab": {"a": 0, "b": "#, #"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a a"#, "{\"model\": ["] {
+            FileManager.default.createFile(atPath: file, contents: Data(text.utf8))
+            XCTAssertThrowsError(try Tokenizer(path: file)) { error in
+                XCTAssertTrue("\(error)".contains(file) && "\(error)".contains("at byte"), "\(error)")
+            }
+        }
+    }
+
+    /// Huge inputs finish in linear-ish time: one 100,000-character word, and 100,000 spaces.
+    func testHugeInputsFinish() throws {
+        for name in ["minilm", "smollm2", "llama_spm", "unigram_metaspace", "bpe_bytefallback"] {
+            let tokenizer = try Self.tokenizer(name)
+            let start = Date()
+            XCTAssertGreaterThan(tokenizer.encode(String(repeating: "ab", count: 50_000)).count, 0, name)
+            XCTAssertGreaterThan(tokenizer.encode(String(repeating: " ", count: 100_000) + "x").count, 0, name)
+            print("\(name): huge inputs in \(Int(Date().timeIntervalSince(start) * 1000)) ms")
+        }
     }
 }
 
