@@ -29,7 +29,11 @@ if mode != "--configured":
 
 
 def emit(record):
-    print(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+    # Line separators are escaped too, so a record never holds a raw one.
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    for character in ("\u0085", "\u2028", "\u2029"):
+        text = text.replace(character, "\\u%04x" % ord(character))
+    print(text)
 
 
 with open(arguments[1], encoding="utf-8") as records:
