@@ -3,7 +3,7 @@ indirect enum Normalizer: Sendable {
     case bert(BertNormalizer)
     case unicode(UnicodeForm)
     case lowercase
-    /// Drops nonspacing marks (apply after a decomposition).
+    /// Drops combining marks, spacing ones included (apply after a decomposition).
     case stripAccents
     /// Removes leading and/or trailing whitespace.
     case strip(left: Bool, right: Bool)
@@ -24,7 +24,14 @@ indirect enum Normalizer: Sendable {
         case let .bert(normalizer): normalizer.normalize(&text)
         case let .unicode(form): form.apply(to: &text)
         case .lowercase: text.map { $0.value < 0x80 ? [Unicode.Scalar(UInt8(truncatingIfNeeded: $0.value).lowercasedASCII)] : Array($0.properties.lowercaseMapping.unicodeScalars) }
-        case .stripAccents: text.filter { $0.value < 0x300 || $0.properties.generalCategory != .nonspacingMark }
+        case .stripAccents:
+            text.filter { scalar in
+                guard scalar.value >= 0x300 else { return true }
+                switch scalar.properties.generalCategory {
+                case .nonspacingMark, .spacingMark, .enclosingMark: return false
+                default: return true
+                }
+            }
         case let .strip(left, right):
             var start = 0, end = text.scalars.count
             if left { while start < end, text.scalars[start].properties.isWhitespace { start += 1 } }
@@ -83,8 +90,9 @@ struct BertNormalizer: Sendable {
             text.map { BertNormalizer.isChinese($0) ? [" ", $0, " "] : [$0] }
         }
         if stripAccents ?? lowercase {
+            // BERT drops nonspacing marks only.
             UnicodeForm.nfd.apply(to: &text)
-            Normalizer.stripAccents.normalize(&text)
+            text.filter { $0.value < 0x300 || $0.properties.generalCategory != .nonspacingMark }
         }
         if lowercase { Normalizer.lowercase.normalize(&text) }
     }

@@ -17,11 +17,42 @@ enum TextPattern: @unchecked Sendable {
     static func compile(regex source: String, jsonPath: String) throws(TokenizerError) -> TextPattern {
         if let family = GPT2Split.patterns[source] { return .scanner(family) }
         do {
-            return .regex(source, try Regex(source).matchingSemantics(.unicodeScalar))
+            return .regex(source, try Regex(oniguruma(source)).matchingSemantics(.unicodeScalar))
         } catch {
             if let run = classRun(source) { return run }
             throw .invalidField(jsonPath: jsonPath, reason: "the regular expression '\(source)' does not compile: \(error)")
         }
+    }
+
+    /// `source` with Oniguruma's (and `tokenizers`') Unicode `\w` and `\d` spelled out: letters,
+    /// marks, numbers and connector punctuation (Swift's `\w` leaves marks out), and decimal digits
+    /// only (Swift's `\d` takes other numbers such as `²`).
+    static func oniguruma(_ source: String) -> String {
+        let word = #"\p{L}\p{M}\p{N}\p{Pc}"#
+        var result = ""
+        var insideClass = false
+        var escaped = false
+        for character in source {
+            if escaped {
+                escaped = false
+                switch character {
+                case "w": result += insideClass ? word : "[\(word)]"
+                case "W" where !insideClass: result += "[^\(word)]"
+                case "d": result += #"\p{Nd}"#
+                case "D": result += #"\P{Nd}"#
+                default: result += "\\" + String(character)
+                }
+                continue
+            }
+            switch character {
+            case "\\": escaped = true
+            case "[": insideClass = true; result.append(character)
+            case "]": insideClass = false; result.append(character)
+            default: result.append(character)
+            }
+        }
+        if escaped { result += "\\" }
+        return result
     }
 
     /// `\s?[...]+` or `[...]+` with only literal scalars and ranges in the class, as a ``classRun``.
