@@ -2,8 +2,10 @@
 not (each variant trained here on 2,000 corpus records, vocabularies of a few hundred entries),
 and records Hugging Face `tokenizers` 0.23.3's output on 150 records each.
 
-    pip install tokenizers==0.23.3
+    pip install tokenizers==0.23.3 sentencepiece==0.2.0 protobuf==5.29.3
     python generate.py CORPUS.jsonl OUT_DIR
+
+(sentencepiece only builds the precompiled_charsmap of its nmt_nfkc_cf rule, for Precompiled.)
 
 Writes OUT_DIR/NAME.json for every variant and OUT_DIR/expected.jsonl with, per variant and
 record: ids, tokens, offsets, type_ids, special_tokens_mask, attention_mask, decoded (special
@@ -112,6 +114,22 @@ t = Tokenizer.from_str(variants["wordlevel_nfd_strip"].to_str())
 t.enable_truncation(40, strategy="only_second", direction="left")
 t.enable_padding(pad_id=t.token_to_id("[PAD]"), pad_token="[PAD]", length=48)
 variants["truncate_only_second_pad_fixed"] = t
+
+# Precompiled: SentencePiece's nmt_nfkc_cf character map (grapheme lookups), Metaspace first + split.
+import io  # noqa: E402
+
+import sentencepiece  # noqa: E402
+from sentencepiece import sentencepiece_model_pb2  # noqa: E402
+
+model_bytes = io.BytesIO()
+sentencepiece.SentencePieceTrainer.train(sentence_iterator=iter([text for text in train if text.isascii()]), model_writer=model_bytes,
+                                         vocab_size=300, normalization_rule_name="nmt_nfkc_cf", minloglevel=3)
+proto = sentencepiece_model_pb2.ModelProto()
+proto.ParseFromString(model_bytes.getvalue())
+t = trained(models.WordPiece(unk_token="[UNK]", continuing_subword_prefix=""), trainers.WordPieceTrainer(vocab_size=500, special_tokens=specials, limit_alphabet=250, continuing_subword_prefix=""),
+            normalizers.Precompiled(proto.normalizer_spec.precompiled_charsmap), pre_tokenizers.Metaspace(prepend_scheme="first", split=True))
+t.decoder = decoders.Metaspace(prepend_scheme="first")
+variants["precompiled_metaspace"] = t
 
 expected = open(os.path.join(out, "expected.jsonl"), "w", encoding="utf-8")
 
