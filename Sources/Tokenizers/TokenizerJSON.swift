@@ -101,15 +101,29 @@ enum TokenizerJSON {
             }
             return .precompiled(try PrecompiledCharsmap(base64: text, jsonPath: "\(path).precompiled_charsmap"))
         case "ByteLevel": return .byteLevel
-        case "Sequence":
-            guard let list = value["normalizers"]?.array else { throw .invalidField(jsonPath: "\(path).normalizers", reason: "expected an array") }
-            var steps: [Normalizer] = []
-            for (index, item) in list.enumerated() {
-                if let step = try normalizer(item, "\(path).normalizers[\(index)]") { steps.append(step) }
-            }
-            return .sequence(steps)
+        case "Sequence": return .sequence(try steps(value, path, "normalizers", normalizer))
         default: throw .unsupportedComponent(jsonPath: path, type: kind)
         }
+    }
+
+    /// The components of a `Sequence` listed under `key`, each read by `read` at its own path.
+    static func steps<Step>(_ value: JSONValue, _ path: String, _ key: String,
+                            _ read: (JSONValue?, String) throws(TokenizerError) -> Step?) throws(TokenizerError) -> [Step] {
+        guard let list = value[key]?.array else { throw .invalidField(jsonPath: "\(path).\(key)", reason: "expected an array") }
+        var steps: [Step] = []
+        for (index, item) in list.enumerated() {
+            if let step = try read(item, "\(path).\(key)[\(index)]") { steps.append(step) }
+        }
+        return steps
+    }
+
+    /// Metaspace's `prepend_scheme`, or the legacy `add_prefix_space` (false: never).
+    static func prependScheme(_ value: JSONValue, _ path: String) throws(TokenizerError) -> PrependScheme {
+        if let text = value["prepend_scheme"]?.string {
+            guard let scheme = PrependScheme(rawValue: text) else { throw .invalidField(jsonPath: "\(path).prepend_scheme", reason: "unknown scheme '\(text)'") }
+            return scheme
+        }
+        return value["add_prefix_space"]?.bool == false ? .never : .always
     }
 
     static func behavior(_ value: JSONValue?, _ path: String, default fallback: SplitBehavior) throws(TokenizerError) -> SplitBehavior {
@@ -127,14 +141,8 @@ enum TokenizerJSON {
         case "Whitespace": return .whitespace
         case "WhitespaceSplit": return .whitespaceSplit
         case "Metaspace":
-            var scheme = PrependScheme.always
-            if let text = value["prepend_scheme"]?.string {
-                guard let parsed = PrependScheme(rawValue: text) else { throw .invalidField(jsonPath: "\(path).prepend_scheme", reason: "unknown scheme '\(text)'") }
-                scheme = parsed
-            } else if value["add_prefix_space"]?.bool == false {
-                scheme = .never
-            }
-            return .metaspace(replacement: try character(value["replacement"], "\(path).replacement", default: "\u{2581}"), prependScheme: scheme,
+            return .metaspace(replacement: try character(value["replacement"], "\(path).replacement", default: "\u{2581}"),
+                              prependScheme: try prependScheme(value, path),
                               split: value["split"]?.bool ?? true)
         case "Split":
             return .split(try pattern(value["pattern"], "\(path).pattern"), try behavior(value["behavior"], "\(path).behavior", default: .removed),
@@ -143,13 +151,7 @@ enum TokenizerJSON {
         case "Digits": return .digits(individual: value["individual_digits"]?.bool ?? false)
         case "CharDelimiterSplit": return .charDelimiter(try character(value["delimiter"], "\(path).delimiter"))
         case "UnicodeScripts": return .unicodeScripts
-        case "Sequence":
-            guard let list = value["pretokenizers"]?.array else { throw .invalidField(jsonPath: "\(path).pretokenizers", reason: "expected an array") }
-            var steps: [PreTokenizer] = []
-            for (index, item) in list.enumerated() {
-                if let step = try preTokenizer(item, "\(path).pretokenizers[\(index)]") { steps.append(step) }
-            }
-            return .sequence(steps)
+        case "Sequence": return .sequence(try steps(value, path, "pretokenizers", preTokenizer))
         default: throw .unsupportedComponent(jsonPath: path, type: kind)
         }
     }
@@ -302,13 +304,7 @@ enum TokenizerJSON {
         case "ByteLevel":
             guard value["trim_offsets"]?.bool ?? true else { return .sequence([]) }
             return .trimOffsets(addPrefixSpace: value["add_prefix_space"]?.bool ?? true)
-        case "Sequence":
-            guard let list = value["processors"]?.array else { throw .invalidField(jsonPath: "\(path).processors", reason: "expected an array") }
-            var steps: [PostProcessor] = []
-            for (index, item) in list.enumerated() {
-                if let step = try postProcessor(item, "\(path).processors[\(index)]") { steps.append(step) }
-            }
-            return .sequence(steps)
+        case "Sequence": return .sequence(try steps(value, path, "processors", postProcessor))
         default: throw .unsupportedComponent(jsonPath: path, type: kind)
         }
     }
@@ -319,14 +315,8 @@ enum TokenizerJSON {
         case "ByteLevel": return [.byteLevel]
         case "WordPiece": return [.wordPiece(prefix: value["prefix"]?.string ?? "##", cleanup: value["cleanup"]?.bool ?? true)]
         case "Metaspace":
-            var scheme = PrependScheme.always
-            if let text = value["prepend_scheme"]?.string {
-                guard let parsed = PrependScheme(rawValue: text) else { throw .invalidField(jsonPath: "\(path).prepend_scheme", reason: "unknown scheme '\(text)'") }
-                scheme = parsed
-            } else if value["add_prefix_space"]?.bool == false {
-                scheme = .never
-            }
-            return [.metaspace(replacement: try character(value["replacement"], "\(path).replacement", default: "\u{2581}"), prependScheme: scheme)]
+            return [.metaspace(replacement: try character(value["replacement"], "\(path).replacement", default: "\u{2581}"),
+                               prependScheme: try prependScheme(value, path))]
         case "BPEDecoder": return [.bpe(suffix: value["suffix"]?.string ?? "</w>")]
         case "ByteFallback": return [.byteFallback]
         case "Fuse": return [.fuse]
@@ -337,11 +327,7 @@ enum TokenizerJSON {
         case "CTC":
             return [.ctc(padToken: value["pad_token"]?.string ?? "<pad>", wordDelimiter: value["word_delimiter_token"]?.string ?? "|",
                          cleanup: value["cleanup"]?.bool ?? true)]
-        case "Sequence":
-            guard let list = value["decoders"]?.array else { throw .invalidField(jsonPath: "\(path).decoders", reason: "expected an array") }
-            var steps: [Decoder] = []
-            for (index, item) in list.enumerated() { steps += try decoder(item, "\(path).decoders[\(index)]") }
-            return steps
+        case "Sequence": return try steps(value, path, "decoders", decoder).flatMap { $0 }
         default: throw .unsupportedComponent(jsonPath: path, type: kind)
         }
     }
