@@ -30,6 +30,8 @@ final class BPEModel: Sendable {
     let fuseUnknown: Bool
     /// A word that is itself in the vocabulary is one token, whatever the merges would give (Llama 3).
     let ignoreMerges: Bool
+    /// Only words made of newlines are taken whole when in the vocabulary (llama.cpp's Gemma 4 rule).
+    let wholeNewlineRuns: Bool
     /// Put in front of every symbol but a word's first (`##`-style), and after a word's last.
     let continuingPrefix: [UInt8]
     let endOfWordSuffix: [UInt8]
@@ -40,9 +42,10 @@ final class BPEModel: Sendable {
     let cache = WordCache()
 
     init(vocab: VocabularyTable, merges: MergeList, byteFallback: Bool = false, unknownId: Int? = nil, fuseUnknown: Bool = false,
-         ignoreMerges: Bool = false, continuingPrefix: [UInt8] = [], endOfWordSuffix: [UInt8] = []) throws(TokenizerError) {
+         ignoreMerges: Bool = false, wholeNewlineRuns: Bool = false, continuingPrefix: [UInt8] = [], endOfWordSuffix: [UInt8] = []) throws(TokenizerError) {
         self.vocab = vocab
         self.ignoreMerges = ignoreMerges
+        self.wholeNewlineRuns = wholeNewlineRuns
         self.byteFallback = byteFallback
         self.unknownId = unknownId
         self.fuseUnknown = fuseUnknown
@@ -149,7 +152,7 @@ final class BPEModel: Sendable {
     /// Appends the tokens of one word (`tokens` ranges are relative to the word's start).
     func tokenize(_ word: ArraySlice<Unicode.Scalar>, into tokens: inout [ModelToken]) {
         guard !word.isEmpty else { return }
-        if ignoreMerges, let id = vocab[Array(String(String.UnicodeScalarView(word)).utf8)] {
+        if ignoreMerges || (wholeNewlineRuns && word.allSatisfy({ $0 == "\n" })), let id = vocab[Array(String(String.UnicodeScalarView(word)).utf8)] {
             tokens.append(ModelToken(id: id, range: 0..<word.count))
             return
         }

@@ -30,14 +30,7 @@ extension Tokenizer {
             guard let split = GGUFVocabulary.supportedPreTokenizers[source.pre] else {
                 throw .unsupportedGGUF(key: "tokenizer.ggml.pre", value: source.pre, supported: GGUFVocabulary.supportedPreTokenizers.keys.sorted())
             }
-            var pairs = MergeList()
-            pairs.pairs.reserveCapacity(source.merges.count)
-            for (index, merge) in source.merges.enumerated() {
-                guard let space = merge.firstIndex(of: 0x20) else {
-                    throw .invalidField(jsonPath: "tokenizer.ggml.merges[\(index)]", reason: "expected \"left right\"")
-                }
-                pairs.append(left: merge[..<space], right: merge[(space + 1)...])
-            }
+            let pairs = try Tokenizer.mergeList(source.merges)
             switch split {
             case let .family(family):
                 preTokenizer = family == .digitsThenGPT2
@@ -60,21 +53,43 @@ extension Tokenizer {
             preTokenizer = .sentencePiece(addSpacePrefix: source.addSpacePrefix)
             model = .sentencePiece(SentencePieceModel(vocab: vocab, scores: source.scores, unknownId: source.unknownId))
             decoder = [.replace(.literal(["\u{2581}"]), with: [" "]), .byteFallback, .fuse] + (source.addSpacePrefix ? [.strip(content: " ", start: 1, stop: 0)] : [])
+        case "gemma4":
+            // SentencePiece-style BPE over raw UTF-8: spaces become U+2581, lines and newline runs are
+            // the words, newline runs whole when in the vocabulary, bytes as <0xXX> tokens.
+            preTokenizer = .sequence([.sentencePiece(addSpacePrefix: false),
+                                      .split(try TextPattern.compile(regex: "[^\n]+|[\n]+", jsonPath: "tokenizer.ggml.pre"), .isolated, invert: false)])
+            model = .bpe(try BPEModel(vocab: vocab, merges: try Tokenizer.mergeList(source.merges), byteFallback: true, wholeNewlineRuns: true))
+            decoder = [.replace(.literal(["\u{2581}"]), with: [" "]), .byteFallback, .fuse]
         case "bert":
             normalizer = .llamaBert(lowercase: source.lowercase, stripAccents: source.stripAccents)
             preTokenizer = .sequence([.llamaBert, .prependEach(["\u{2581}"])])
             model = .wordPiece(WordPiece(vocab: vocab, unknownId: source.unknownId, continuingPrefix: [], maxInputCharsPerWord: .max))
             decoder = [.replace(.literal(["\u{2581}"]), with: [" "]), .fuse, .strip(content: " ", start: 1, stop: 0)]
         default:
-            throw .unsupportedGGUF(key: "tokenizer.ggml.model", value: source.model, supported: ["bert", "gpt2", "llama"])
+            throw .unsupportedGGUF(key: "tokenizer.ggml.model", value: source.model, supported: ["bert", "gemma4", "gpt2", "llama"])
         }
         var single: [TemplatePiece] = [.sequence(index: 0, typeId: 0)]
-        if source.addBOS, let id = source.bosId, id < byId.count, let text = byId[id] { single.insert(.special(ids: [id], tokens: [text], typeId: 0), at: 0) }
+        // llama.cpp always adds BOS for Gemma 4.
+        if source.addBOS || source.model == "gemma4", let id = source.bosId, id < byId.count, let text = byId[id] { single.insert(.special(ids: [id], tokens: [text], typeId: 0), at: 0) }
         if source.addEOS, let id = source.eosId, id < byId.count, let text = byId[id] { single.append(.special(ids: [id], tokens: [text], typeId: 0)) }
         if source.model == "bert", source.addBOS, let id = source.separatorId, id < byId.count, let text = byId[id] {
             single.append(.special(ids: [id], tokens: [text], typeId: 0))
         }
         self.init(normalizer: normalizer, preTokenizer: preTokenizer, model: model, postProcessor: .template(single: single, pair: single + [.sequence(index: 1, typeId: 1)]),
                   decoder: decoder, addedTokens: added, vocabulary: byId)
+    }
+
+    /// GGUF merge rules, `"left right"` each, split at the first space after the first byte (so a
+    /// left token may itself start with a space), as llama.cpp reads them.
+    static func mergeList(_ merges: [[UInt8]]) throws(TokenizerError) -> MergeList {
+        var pairs = MergeList()
+        pairs.pairs.reserveCapacity(merges.count)
+        for (index, merge) in merges.enumerated() {
+            guard merge.count > 1, let space = merge.dropFirst().firstIndex(of: 0x20) else {
+                throw .invalidField(jsonPath: "tokenizer.ggml.merges[\(index)]", reason: "expected \"left right\"")
+            }
+            pairs.append(left: merge[..<space], right: merge[(space + 1)...])
+        }
+        return pairs
     }
 }

@@ -92,9 +92,9 @@ final class GGUFTokenizerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(vocabularies.count, 15)
         var checked = 0
         for name in vocabularies {
-            // Families beyond gpt2/llama/bert (gemma4's) are reported as unsupported, by name.
+            // Other families are reported as unsupported, by name.
             let model = try GGUFFile(path: directory + "/" + name)["tokenizer.ggml.model"]?.string ?? ""
-            guard ["gpt2", "llama", "bert"].contains(model) else {
+            guard ["gpt2", "llama", "bert", "gemma4"].contains(model) else {
                 XCTAssertThrowsError(try Tokenizer.load(gguf: try GGUFFile(path: directory + "/" + name))) { error in
                     XCTAssertTrue("\(error)".contains("'\(model)' is not supported"), "\(error)")
                 }
@@ -109,7 +109,7 @@ final class GGUFTokenizerTests: XCTestCase {
             print("\(name): \(failures.isEmpty ? "every case matches" : "\(failures.count) cases differ")")
             for failure in failures.prefix(3) { XCTFail("\(name): \(failure)") }
         }
-        XCTAssertGreaterThanOrEqual(checked, 14)
+        XCTAssertGreaterThanOrEqual(checked, 15)
     }
 
     /// The cases of a `.gguf.inp`/`.gguf.out` pair whose ids differ (none when all match).
@@ -140,6 +140,11 @@ final class GGUFTokenizerTests: XCTestCase {
         XCTAssertThrowsError(try Tokenizer(gguf: vocabulary)) { error in
             XCTAssertTrue("\(error)".contains("tokenizer.ggml.pre = 'future-split'"), "\(error)")
             XCTAssertTrue("\(error)".contains("smollm"), "\(error)")
+        }
+        var other = vocabulary
+        other.model = "rwkv"
+        XCTAssertThrowsError(try Tokenizer(gguf: other)) { error in
+            XCTAssertEqual("\(error)", "tokenizer.ggml.model = 'rwkv' is not supported (supported: bert, gemma4, gpt2, llama)")
         }
     }
 }
