@@ -185,6 +185,9 @@ extension Tensor {
 
     private static func depthwise(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                                   n: Int, channels: Int, _ p: Plane) {
+        if p.kh == 3, p.kw == 3, p.dh == 1, p.dw == 1 {
+            return depthwise3x3(input, weight, output, n: n, channels: channels, p)
+        }
         ComputePool.parallelRanges(n * channels, grain: 1) { range in
             for item in range {
                 let channel = item % channels
@@ -208,6 +211,59 @@ extension Tensor {
                                 for ox in columns { row[ox] += tap * sourceRow[ox * p.sw + base] }
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// 3x3 depthwise convolution (the MobileNet case): each output is its nine taps summed in
+    /// registers in one pass; rows above or below the input read a zero row, and only the border
+    /// columns check bounds.
+    private static func depthwise3x3(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                                     n: Int, channels: Int, _ p: Plane) {
+        // Output columns whose three input columns all lie inside the row.
+        let interiorStart = min(p.ow, (p.padLeft + p.sw - 1) / p.sw)
+        let interiorEnd = p.w - 3 + p.padLeft < 0 ? interiorStart : max(interiorStart, min(p.ow, (p.w - 3 + p.padLeft) / p.sw + 1))
+        ComputePool.parallelRanges(n * channels, grain: 1) { range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: p.w) { zeros in
+                guard let zero = zeros.baseAddress else { return }
+                zero.initialize(repeating: 0, count: p.w)
+                for item in range {
+                    let source = input + item * p.h * p.w
+                    let target = output + item * p.oh * p.ow
+                    let k = weight + (item % channels) * 9
+                    let (k0, k1, k2, k3, k4, k5, k6, k7, k8) = (k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8])
+                    for oy in 0..<p.oh {
+                        let top = oy * p.sh - p.padTop
+                        let r0 = top >= 0 && top < p.h ? source + top * p.w : UnsafePointer(zero)
+                        let r1 = top + 1 >= 0 && top + 1 < p.h ? source + (top + 1) * p.w : UnsafePointer(zero)
+                        let r2 = top + 2 >= 0 && top + 2 < p.h ? source + (top + 2) * p.w : UnsafePointer(zero)
+                        let row = target + oy * p.ow
+                        func border(_ ox: Int) {
+                            var sum: Float = 0
+                            for kx in 0..<3 {
+                                let ix = ox * p.sw - p.padLeft + kx
+                                guard ix >= 0, ix < p.w else { continue }
+                                sum += k[kx] * r0[ix] + k[3 + kx] * r1[ix] + k[6 + kx] * r2[ix]
+                            }
+                            row[ox] += sum
+                        }
+                        for ox in 0..<interiorStart { border(ox) }
+                        if p.sw == 1 {
+                            for ox in interiorStart..<interiorEnd {
+                                let i = ox - p.padLeft
+                                row[ox] += k0 * r0[i] + k1 * r0[i + 1] + k2 * r0[i + 2] + k3 * r1[i] + k4 * r1[i + 1] + k5 * r1[i + 2]
+                                    + k6 * r2[i] + k7 * r2[i + 1] + k8 * r2[i + 2]
+                            }
+                        } else {
+                            for ox in interiorStart..<interiorEnd {
+                                let i = ox * p.sw - p.padLeft
+                                row[ox] += k0 * r0[i] + k1 * r0[i + 1] + k2 * r0[i + 2] + k3 * r1[i] + k4 * r1[i + 1] + k5 * r1[i + 2]
+                                    + k6 * r2[i] + k7 * r2[i + 1] + k8 * r2[i + 2]
+                            }
+                        }
+                        for ox in interiorEnd..<p.ow { border(ox) }
                     }
                 }
             }
