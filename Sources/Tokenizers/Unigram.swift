@@ -59,7 +59,8 @@ struct Unigram: Sendable {
             }
         }
         // Walk back, fusing runs of unknown pieces.
-        var pieces: [Range<Int>] = []
+        // Each piece keeps the id the lattice chose (-1 for a fused run of unknowns, looked up by text).
+        var pieces: [(range: Range<Int>, id: Int)] = []
         var end = count
         var fused: Range<Int>?
         while end > 0 {
@@ -67,13 +68,17 @@ struct Unigram: Sendable {
             if let unknownId, idOf[end] == unknownId {
                 fused = start..<(fused?.upperBound ?? end)
             } else {
-                if let run = fused { pieces.append(run); fused = nil }
-                pieces.append(start..<end)
+                if let run = fused { pieces.append((run, -1)); fused = nil }
+                pieces.append((start..<end, idOf[end]))
             }
             end = start
         }
-        if let run = fused { pieces.append(run) }
-        for range in pieces.reversed() {
+        if let run = fused { pieces.append((run, -1)) }
+        for (range, id) in pieces.reversed() {
+            if id >= 0 {
+                tokens.append(ModelToken(id: id, range: range))
+                continue
+            }
             let text = String(String.UnicodeScalarView(scalars[range]))
             let bytes = Array(text.utf8)
             if let id = self.pieces[bytes] {
@@ -89,7 +94,7 @@ struct Unigram: Sendable {
 
 /// A trie over Unicode scalars: one hash table from (node, scalar) to the child node.
 struct PieceTrie: Sendable {
-    private var children: [UInt64: Int32] = [:]
+    private var children = MergeTable(capacity: 64)
     private var ids: [Int32] = [-1]
 
     mutating func insert(_ scalars: [Unicode.Scalar], id: Int) {
@@ -97,10 +102,10 @@ struct PieceTrie: Sendable {
         for scalar in scalars {
             let key = UInt64(node) << 21 | UInt64(scalar.value)
             if let child = children[key] {
-                node = Int(child)
+                node = Int(child.rank)
             } else {
                 ids.append(-1)
-                children[key] = Int32(ids.count - 1)
+                children.insert(key, (rank: Int32(ids.count - 1), result: 0))
                 node = ids.count - 1
             }
         }
@@ -112,7 +117,7 @@ struct PieceTrie: Sendable {
         var node = 0
         var position = start
         while position < scalars.count, let child = children[UInt64(node) << 21 | UInt64(scalars[position].value)] {
-            node = Int(child)
+            node = Int(child.rank)
             position += 1
             if ids[node] >= 0 { body(position - start, Int(ids[node])) }
         }

@@ -121,7 +121,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Merge rules by the pair of ids they join: open addressing over 64-bit keys.
+/// Two 32-bit values by 64-bit key, open addressing: BPE merge rules (rank and result) by the pair
+/// of ids they join, and the Unigram trie's children (child node in `rank`) by node and scalar.
 struct MergeTable: Sendable {
     /// Per slot: the key (0: empty; keys are stored plus one) and the rule.
     private var keys: [UInt64]
