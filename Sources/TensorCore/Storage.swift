@@ -183,4 +183,15 @@ public final class MappedFile: @unchecked Sendable {
 
     /// The mapped bytes as a buffer.
     public var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: bytes, count: byteCount) }
+
+    /// Drops the resident pages that lie wholly inside `byteCount` bytes at `start` (bytes that
+    /// were copied out); a later read of them maps them from the file again.
+    public func release(_ start: UnsafeRawPointer, byteCount: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let last = (Int(bitPattern: start) + byteCount) / page * page
+        guard last > first, let address = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(address, last - first, MADV_DONTNEED)
+    }
 }

@@ -121,8 +121,18 @@ public struct Tensor: Sendable {
             let storage = TensorStorage(borrowing: start, byteCount: byteCount, owner: file)
             self.init(dtype: dtype, shape: shape, strides: Shape.contiguousStrides(shape), offset: 0, storage: storage)
         } else {
+            // Misaligned for the element type: copy once, in chunks, handing each chunk's file pages
+            // back as it goes so the mapping and the copy are never both resident.
             try self.init(uninitialized: shape, dtype: dtype, op: op)
-            storage.bytes?.copyMemory(from: start, byteCount: byteCount)
+            guard let target = storage.bytes else { return }
+            let chunk = 8 << 20
+            var done = 0
+            while done < byteCount {
+                let length = min(chunk, byteCount - done)
+                (target + done).copyMemory(from: start + done, byteCount: length)
+                file.release(start + done, byteCount: length)
+                done += length
+            }
         }
     }
 
