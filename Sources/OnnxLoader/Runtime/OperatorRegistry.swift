@@ -35,6 +35,7 @@ struct OperatorRegistry: Sendable {
         registerShapeOps(&registry)
         registerIndexing(&registry)
         registerLinearAlgebra(&registry)
+        registerEinsum(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
