@@ -5,9 +5,8 @@ func registerPooling(_ registry: inout OperatorRegistry) {
     for (name, kind) in [("MaxPool", PoolKind.max), ("AveragePool", .average)] {
         registry.register(name, since: [1, 7, 8, 10, 11, 12, 19, 22]) { attributes in
             guard let kernel = attributes.ints("kernel_shape") else { throw attributes.error("kernel_shape is required") }
-            if kind == .max, attributes.node.outputs.count > 1, !attributes.node.outputs[1].isEmpty {
-                throw attributes.error("the Indices output of MaxPool is not supported yet")
-            }
+            let wantsIndices = kind == .max && attributes.node.outputs.count > 1 && !attributes.node.outputs[1].isEmpty
+            let columnMajor = attributes.int("storage_order", default: 0) == 1
             let autoPad = attributes.string("auto_pad", default: "NOTSET")
             let strides = attributes.ints("strides") ?? Array(repeating: 1, count: kernel.count)
             let dilations = attributes.ints("dilations") ?? Array(repeating: 1, count: kernel.count)
@@ -19,6 +18,14 @@ func registerPooling(_ registry: inout OperatorRegistry) {
                 let spatial = Array(x.shape.dropFirst(2))
                 let resolved = try resolvePads(autoPad: autoPad, pads: pads, spatial: spatial, kernel: kernel, strides: strides, dilations: dilations, op: name)
                 let window = WindowGeometry(kernel: kernel, strides: strides, dilations: dilations, pads: resolved)
+                if wantsIndices {
+                    let (values, indices) = try Tensor.maxPoolWithIndices(x, window: window, ceilMode: ceilMode, columnMajor: columnMajor)
+                    return [values, indices]
+                }
+                // 8-bit integers (MaxPool since opset 12) pool exactly as float32.
+                if kind == .max, x.dtype == .uint8 || x.dtype == .int8 {
+                    return [try Tensor.pool(.max, x.cast(to: .float32), window: window, ceilMode: ceilMode).cast(to: x.dtype)]
+                }
                 return [try Tensor.pool(kind, x, window: window, ceilMode: ceilMode, countIncludePad: includePad)]
             }
         }
