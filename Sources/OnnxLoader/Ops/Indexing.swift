@@ -1,6 +1,7 @@
 import TensorCore
 
-/// Concat, Split, Slice, Gather, GatherElements, GatherND, ScatterElements, Tile, Pad.
+/// Concat, Split, Slice, Gather, GatherElements, GatherND, ScatterElements (and its opset 9
+/// name, Scatter), Tile, Pad.
 func registerIndexing(_ registry: inout OperatorRegistry) {
     registry.register("Concat", since: [1, 4, 11, 13]) { attributes in
         let axis = attributes.int("axis", default: 1)
@@ -58,6 +59,14 @@ func registerIndexing(_ registry: inout OperatorRegistry) {
         return ClosureOperator { inputs in
             [try inputs.required(0, "ScatterElements").scatterElements(indices: inputs.required(1, "ScatterElements"),
                                                                       updates: inputs.required(2, "ScatterElements"), axis: axis, reduction: reduction)]
+        }
+    }
+    // Scatter (opset 9-10) is ScatterElements without reductions.
+    registry.register("Scatter", since: [9]) { attributes in
+        let axis = attributes.int("axis", default: 0)
+        return ClosureOperator { inputs in
+            [try inputs.required(0, "Scatter").scatterElements(indices: inputs.required(1, "Scatter"), updates: inputs.required(2, "Scatter"),
+                                                              axis: axis, reduction: .none)]
         }
     }
     registry.register("Tile", since: [1, 6, 13]) { _ in
