@@ -39,6 +39,7 @@ struct OperatorRegistry: Sendable {
         registerWindows(&registry)
         registerGroupNormalization(&registry)
         registerDeterminant(&registry)
+        registerNonMaxSuppression(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
