@@ -1,10 +1,31 @@
 import TensorCore
 
-/// BatchNormalization (inference), LayerNormalization, InstanceNormalization, RMSNormalization.
+/// BatchNormalization (inference, and training mode's batch statistics), LayerNormalization,
+/// InstanceNormalization, RMSNormalization.
 func registerNormalization(_ registry: inout OperatorRegistry) {
     registry.register("BatchNormalization", since: [1, 6, 7, 9, 14, 15]) { attributes in
         let epsilon = attributes.float("epsilon", default: 1e-5)
-        if attributes.int("training_mode", default: 0) == 1 { throw attributes.error("training_mode = 1 is not supported (inference only)") }
+        if attributes.int("training_mode", default: 0) == 1 {
+            // Normalise with the batch's own mean and (population) variance per channel; the running
+            // statistics move towards them by 1 - momentum.
+            let momentum = Double(attributes.float("momentum", default: 0.9))
+            return ClosureOperator { inputs in
+                let op = "BatchNormalization"
+                let x = try inputs.required(0, op)
+                guard x.rank >= 2 else { throw TensorError.shapeMismatch(op: op, shapes: [x.shape], reason: "BatchNormalization needs [N, C, ...]") }
+                let axes = [0] + Array(2..<x.rank)
+                let batchMean = try x.cast(to: .float64).reduce(.mean, axes: axes, keepDims: false)
+                let centered = try Tensor.binary(.sub, x.cast(to: .float64), batchMean.reshaped([x.shape[1]] + Array(repeating: 1, count: x.rank - 2)))
+                let batchVariance = try Tensor.binary(.mul, centered, centered).reduce(.mean, axes: axes, keepDims: false)
+                let y = try Tensor.batchNorm(x, scale: inputs.required(1, op), bias: inputs.required(2, op), mean: batchMean.cast(to: x.dtype),
+                                             variance: batchVariance.cast(to: x.dtype), epsilon: epsilon)
+                func running(_ input: Tensor, _ batch: Tensor) throws -> Tensor {
+                    let kept = try Tensor.binary(.mul, input.cast(to: .float64), Tensor(scalar: momentum))
+                    return try Tensor.binary(.add, kept, Tensor.binary(.mul, batch, Tensor(scalar: 1 - momentum))).cast(to: input.dtype)
+                }
+                return [y, try running(inputs.required(3, op), batchMean), try running(inputs.required(4, op), batchVariance)]
+            }
+        }
         return ClosureOperator { inputs in
             [try Tensor.batchNorm(inputs.required(0, "BatchNormalization"), scale: inputs.required(1, "BatchNormalization"),
                                   bias: inputs.required(2, "BatchNormalization"), mean: inputs.required(3, "BatchNormalization"),
