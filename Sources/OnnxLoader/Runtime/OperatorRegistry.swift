@@ -40,6 +40,7 @@ struct OperatorRegistry: Sendable {
         registerGroupNormalization(&registry)
         registerDeterminant(&registry)
         registerNonMaxSuppression(&registry)
+        registerCol2Im(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
