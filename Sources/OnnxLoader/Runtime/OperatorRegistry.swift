@@ -41,6 +41,7 @@ struct OperatorRegistry: Sendable {
         registerDeterminant(&registry)
         registerNonMaxSuppression(&registry)
         registerCol2Im(&registry)
+        registerRecurrent(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
