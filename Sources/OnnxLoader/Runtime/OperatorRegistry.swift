@@ -42,6 +42,7 @@ struct OperatorRegistry: Sendable {
         registerNonMaxSuppression(&registry)
         registerCol2Im(&registry)
         registerRecurrent(&registry)
+        registerDFT(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
