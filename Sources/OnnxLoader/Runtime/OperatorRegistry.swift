@@ -43,6 +43,7 @@ struct OperatorRegistry: Sendable {
         registerCol2Im(&registry)
         registerRecurrent(&registry)
         registerDFT(&registry)
+        registerGridSample(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
