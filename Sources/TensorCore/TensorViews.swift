@@ -5,6 +5,16 @@ extension Tensor {
         isContiguous ? self : copied()
     }
 
+    /// The same bytes read as `target`, an element type of the same size (ONNX BitCast); shares
+    /// storage with the contiguous form of this tensor.
+    public func bitCast(to target: DType) throws(TensorError) -> Tensor {
+        guard dtype != .string, target != .string, dtype.byteSize == target.byteSize else {
+            throw .invalidArgument(op: "BitCast", reason: "\(dtype) and \(target) differ in size (or one is a string)")
+        }
+        let dense = contiguous()
+        return Tensor(dtype: target, shape: shape, strides: Shape.contiguousStrides(shape), offset: dense.offset, storage: dense.storage)
+    }
+
     /// A contiguous copy in freshly allocated storage.
     public func copied() -> Tensor {
         // The shape was valid when this tensor was made, so the allocation size is too.

@@ -136,3 +136,12 @@ func registerShapeOps(_ registry: inout OperatorRegistry) {
         }
     }
 }
+
+/// BitCast: the input's bytes read as another element type of the same size.
+func registerBitCast(_ registry: inout OperatorRegistry) {
+    registry.register("BitCast", since: [26]) { attributes in
+        let code = attributes.int("to", default: 0)
+        guard let target = OnnxDataType.dtype(code) else { throw attributes.error("bitcast to \(OnnxDataType.name(code)) is not supported") }
+        return ClosureOperator { inputs in [try inputs.required(0, "BitCast").bitCast(to: target)] }
+    }
+}

@@ -44,6 +44,7 @@ struct OperatorRegistry: Sendable {
         registerRecurrent(&registry)
         registerDFT(&registry)
         registerGridSample(&registry)
+        registerBitCast(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
