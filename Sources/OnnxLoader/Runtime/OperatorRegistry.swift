@@ -45,6 +45,7 @@ struct OperatorRegistry: Sendable {
         registerDFT(&registry)
         registerGridSample(&registry)
         registerBitCast(&registry)
+        registerAffineGrid(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
