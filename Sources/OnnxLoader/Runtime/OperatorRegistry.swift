@@ -46,6 +46,7 @@ struct OperatorRegistry: Sendable {
         registerGridSample(&registry)
         registerBitCast(&registry)
         registerAffineGrid(&registry)
+        registerLabelEncoder(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
