@@ -43,6 +43,7 @@ struct OperatorRegistry: Sendable {
         registerCol2Im(&registry)
         registerRecurrent(&registry)
         registerDFT(&registry)
+        registerSTFT(&registry)
         registerGridSample(&registry)
         registerBitCast(&registry)
         registerAffineGrid(&registry)
