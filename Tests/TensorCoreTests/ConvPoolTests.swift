@@ -60,6 +60,38 @@ final class ConvPoolTests: XCTestCase {
         XCTAssertNil(mismatch(try Tensor.conv(x, weight: w), naiveConv(x, w, nil, strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], groups: 1), absolute: 1e-4, relative: 1e-4))
     }
 
+    /// Wide rows reach the vector paths of the 3x3 depthwise kernel (8 outputs at a time, strides
+    /// 1 and 2) and of the epilogue; residual and activation match the separate Add and activation.
+    func testConvEpilogueAndWideDepthwiseMatchDefinition() throws {
+        var rng = SeededRandom(seed: 31)
+        let activations: [FusedActivation] = [.identity, .relu, .clip(lower: -0.5, upper: 0.75), .leakyRelu(alpha: 0.1)]
+        for trial in 0..<24 {
+            let depthwise = trial % 2 == 0
+            let channels = Int.random(in: 1...5, using: &rng)
+            let kernel = depthwise ? [3, 3] : [Int.random(in: 1...3, using: &rng), 3]
+            let strides = [Int.random(in: 1...2, using: &rng), Int.random(in: 1...2, using: &rng)]
+            let pads = randomShape(rank: 4, &rng, dims: 0...1)
+            let x = randomFloats([Int.random(in: 1...2, using: &rng), channels, Int.random(in: 3...12, using: &rng), Int.random(in: 5...41, using: &rng)], &rng)
+            let m = depthwise ? channels : Int.random(in: 1...4, using: &rng)
+            let w = randomFloats([m, depthwise ? 1 : channels] + kernel, &rng)
+            let bias = randomFloats([m], &rng)
+            let groups = depthwise ? channels : 1
+            let plain = try naiveConv(x, w, bias, strides: strides, pads: pads, dilations: [1, 1], groups: groups).cast(to: .float32)
+            let residual = Bool.random(using: &rng) ? randomFloats(plain.shape, &rng) : nil
+            let activation = activations[trial % activations.count]
+            let summed = try residual.map { try Tensor.binary(.add, plain, $0) } ?? plain
+            let expected = try summed.activated(activation)
+            let got = try Tensor.conv(x, weight: w, bias: bias, strides: strides, pads: pads, groups: groups, residual: residual, activation: activation)
+            if let problem = mismatch(got, expected, absolute: 1e-4, relative: 1e-4) {
+                XCTFail("conv x\(x.shape) w\(w.shape) s\(strides) p\(pads) g\(groups) residual \(residual != nil) \(activation): \(problem)")
+            }
+        }
+        let x = randomFloats([1, 2, 4, 4], &rng), w = randomFloats([2, 2, 3, 3], &rng)
+        XCTAssertThrowsError(try Tensor.conv(x, weight: w, residual: randomFloats([1, 2, 3, 3], &rng))) { error in
+            XCTAssertTrue("\(error)".contains("residual"), "\(error)")
+        }
+    }
+
     func testConvTransposeMatchesScatterDefinition() throws {
         var rng = SeededRandom(seed: 32)
         for _ in 0..<40 {

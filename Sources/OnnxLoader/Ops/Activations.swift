@@ -67,6 +67,11 @@ func registerActivations(_ registry: inout OperatorRegistry) {
             var x = try inputs.required(0, "Clip")
             let lower: Tensor? = legacy ? try low.map { try Tensor(scalar: $0).cast(to: x.dtype) } : inputs.optional(1)
             let upper: Tensor? = legacy ? try high.map { try Tensor(scalar: $0).cast(to: x.dtype) } : inputs.optional(2)
+            if x.dtype == .float32, (lower?.count ?? 1) == 1, (upper?.count ?? 1) == 1 {
+                let low = try lower.map { Float(try $0.scalarDouble("Clip")) } ?? -.infinity
+                let high = try upper.map { Float(try $0.scalarDouble("Clip")) } ?? .infinity
+                return [try x.activated(.clip(lower: low, upper: high))]
+            }
             if let lower { x = try Tensor.binary(.max, x, lower) }
             if let upper { x = try Tensor.binary(.min, x, upper) }
             return [x]

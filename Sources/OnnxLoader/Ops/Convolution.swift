@@ -2,20 +2,48 @@ import TensorCore
 
 /// Conv, with every auto_pad mode.
 func registerConvolution(_ registry: inout OperatorRegistry) {
-    registry.register("Conv", since: [1, 11, 22]) { attributes in
-        let autoPad = attributes.string("auto_pad", default: "NOTSET")
-        let strides = attributes.ints("strides"), dilations = attributes.ints("dilations"), pads = attributes.ints("pads")
-        let groups = attributes.int("group", default: 1)
-        let kernelShape = attributes.ints("kernel_shape")
-        return ClosureOperator { inputs in
-            let x = try inputs.required(0, "Conv"), w = try inputs.required(1, "Conv")
-            let spatial = Array(x.shape.dropFirst(2))
-            let kernel = kernelShape ?? Array(w.shape.dropFirst(2))
-            let s = strides ?? Array(repeating: 1, count: spatial.count)
-            let d = dilations ?? Array(repeating: 1, count: spatial.count)
-            let resolved = try resolvePads(autoPad: autoPad, pads: pads, spatial: spatial, kernel: kernel, strides: s, dilations: d, op: "Conv")
-            return [try Tensor.conv(x, weight: w, bias: inputs.optional(2), strides: s, pads: resolved, dilations: d, groups: groups)]
+    registry.register("Conv", since: [1, 11, 22]) { attributes in ConvOperator(attributes) }
+}
+
+/// ONNX Conv; as built by graph fusion, also the Add of a residual (input 3) and an activation
+/// that followed it in the graph, applied in the convolution's output pass.
+struct ConvOperator: OnnxOperator {
+    let autoPad: String
+    let strides: [Int]?, dilations: [Int]?, pads: [Int]?, kernelShape: [Int]?
+    let groups: Int
+    var activation: FusedActivation = .identity
+
+    init(_ attributes: NodeAttributes) {
+        autoPad = attributes.string("auto_pad", default: "NOTSET")
+        strides = attributes.ints("strides")
+        dilations = attributes.ints("dilations")
+        pads = attributes.ints("pads")
+        groups = attributes.int("group", default: 1)
+        kernelShape = attributes.ints("kernel_shape")
+    }
+
+    func run(_ inputs: [Tensor?]) throws -> [Tensor] {
+        let x = try inputs.required(0, "Conv"), w = try inputs.required(1, "Conv")
+        let spatial = Array(x.shape.dropFirst(2))
+        let kernel = kernelShape ?? Array(w.shape.dropFirst(2))
+        let s = strides ?? Array(repeating: 1, count: spatial.count)
+        let d = dilations ?? Array(repeating: 1, count: spatial.count)
+        let resolved = try resolvePads(autoPad: autoPad, pads: pads, spatial: spatial, kernel: kernel, strides: s, dilations: d, op: "Conv")
+        let bias = inputs.optional(2)
+        guard let residual = inputs.optional(3) else {
+            return [try Tensor.conv(x, weight: w, bias: bias, strides: s, pads: resolved, dilations: d, groups: groups, activation: activation)]
         }
+        let geometry = WindowGeometry(kernel: Array(w.shape.dropFirst(2)), strides: s, dilations: d, pads: resolved)
+        let outputShape = try Array(x.shape.prefix(1)) + Array(w.shape.prefix(1)) + geometry.outputSize(spatial: spatial, op: "Conv")
+        if x.dtype == .float32, residual.dtype == .float32, residual.shape == outputShape {
+            return [try Tensor.conv(x, weight: w, bias: bias, strides: s, pads: resolved, dilations: d, groups: groups,
+                                    residual: residual, activation: activation)]
+        }
+        let y = try Tensor.conv(x, weight: w, bias: bias, strides: s, pads: resolved, dilations: d, groups: groups)
+        // A broadcast residual or another dtype: the Add and the activation as separate passes.
+        let sum = try Tensor.binary(.add, y, residual)
+        guard activation != .identity else { return [sum] }
+        return [try sum.dtype == .float32 ? sum.activated(activation) : sum.cast(to: .float32).activated(activation).cast(to: sum.dtype)]
     }
 }
 

@@ -22,12 +22,17 @@ final class CompiledGraph: @unchecked Sendable {
     let graph: Graph
     /// Names this graph reads from enclosing scopes (for control-flow bodies).
     let outerReferences: Set<String>
-    private let steps: [Step]
+    let steps: [Step]
     private let releases: [[String]]
+    /// Initializers plus the values folded from constant subgraphs at load.
+    private let constants: [String: Value]
 
-    private struct Step {
-        let node: Node
-        let op: any OnnxOperator
+    /// One node to run: the node (after fusion, the first node of a fused chain with the chain's
+    /// inputs and last output), its operator, and every value it reads (subgraph references too).
+    struct Step {
+        var node: Node
+        var op: any OnnxOperator
+        var needs: [String]
     }
 
     /// Resolves, orders and builds every node. `outerNames` are values enclosing graphs provide.
@@ -80,22 +85,29 @@ final class CompiledGraph: @unchecked Sendable {
 
         var built: [Step] = []
         let visible = available
-        for (node, _) in ordered {
+        for (node, needs) in ordered {
             guard let factory = registry.resolve(domain: node.domain, opType: node.opType, opset: opsets[node.domain] ?? 1) else { continue }
             let attributes = NodeAttributes(node: node, opset: opsets[node.domain] ?? 1, opsets: opsets, visibleNames: visible, graph: graph)
             do {
-                built.append(Step(node: node, op: try factory(attributes)))
+                built.append(Step(node: node, op: try factory(attributes), needs: needs))
             } catch let error as OnnxError {
                 throw error
             } catch {
                 throw .invalidNode(node: node.name, op: node.opType, reason: "\(error)")
             }
         }
+        // Initializers a caller may override (they double as graph inputs) are not constants.
+        let overridable = Set(graph.inputs.map(\.name))
+        var constants = graph.initializers.filter { !overridable.contains($0.key) }.mapValues(Value.tensor)
+        built = GraphRewrite.foldConstants(built, into: &constants)
+        built = GraphRewrite.fuseConvolutions(built, constants: constants, graphOutputs: Set(graph.outputs.map(\.name)), opsets: opsets)
+        for (name, tensor) in graph.initializers where overridable.contains(name) { constants[name] = .tensor(tensor) }
+        self.constants = constants
         steps = built
 
         var lastUse: [String: Int] = [:]
-        for (index, (_, needs)) in ordered.enumerated() {
-            for name in needs where !name.isEmpty { lastUse[name] = index }
+        for (index, step) in built.enumerated() {
+            for name in step.needs where !name.isEmpty { lastUse[name] = index }
         }
         let kept = Set(graph.outputs.map(\.name)).union(graph.initializers.keys)
         var releases = [[String]](repeating: [], count: built.count)
@@ -105,7 +117,7 @@ final class CompiledGraph: @unchecked Sendable {
 
     /// Runs with `inputs` bound to graph inputs by name; returns the graph outputs in order.
     func run(_ inputs: [String: Value], parent: ValueScope?) throws(OnnxError) -> [Value] {
-        var values = graph.initializers.mapValues(Value.tensor)
+        var values = constants
         for (name, value) in inputs { values[name] = value }
         let scope = ValueScope(values, parent: parent)
         for (index, step) in steps.enumerated() {

@@ -20,7 +20,7 @@ public struct WindowGeometry: Sendable, Equatable {
     }
 
     /// Checks the geometry against `spatial` input dims and returns the output dims.
-    func outputSize(spatial: [Int], ceilMode: Bool = false, op: String) throws(TensorError) -> [Int] {
+    public func outputSize(spatial: [Int], ceilMode: Bool = false, op: String) throws(TensorError) -> [Int] {
         let count = kernel.count
         guard count == spatial.count, strides.count == count, dilations.count == count, pads.count == 2 * count else {
             throw .invalidArgument(op: op, reason: "kernel \(kernel), strides \(strides), dilations \(dilations) and pads \(pads) do not fit \(spatial.count) spatial dims")
@@ -50,19 +50,22 @@ public struct WindowGeometry: Sendable, Equatable {
 }
 
 extension Tensor {
-    /// Convolution (ONNX Conv) of `input` `[N, C, L]` or `[N, C, H, W]` with `weight`
-    /// `[M, C/groups, k...]` plus an optional `bias` `[M]`. float32 (float16, bfloat16 and
-    /// float64 go through float32). Depthwise convolutions use a direct kernel; the rest im2col + sgemm.
+    /// Convolution (ONNX Conv) of `input` `[N, C, L]` or `[N, C, H, W]` (or more spatial dims) with
+    /// `weight` `[M, C/groups, k...]` plus an optional `bias` `[M]`, then an optional `residual` of the
+    /// output's shape added and `activation` applied in the same pass over each output row. float32
+    /// (float16, bfloat16 and float64 go through float32). Depthwise convolutions use a direct
+    /// kernel; the rest im2col + sgemm.
     public static func conv(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, strides: [Int]? = nil, pads: [Int]? = nil,
-                            dilations: [Int]? = nil, groups: Int = 1) throws(TensorError) -> Tensor {
+                            dilations: [Int]? = nil, groups: Int = 1, residual: Tensor? = nil,
+                            activation: FusedActivation = .identity) throws(TensorError) -> Tensor {
         let op = "conv"
         guard input.dtype.isFloatingPoint else { throw .unsupportedDType(op: op, dtype: input.dtype) }
-        guard weight.dtype == input.dtype, bias.map({ $0.dtype == input.dtype }) ?? true else {
-            throw .dtypeMismatch(op: op, dtypes: [input.dtype, weight.dtype] + (bias.map { [$0.dtype] } ?? []))
-        }
+        let others = [weight.dtype] + (bias.map { [$0.dtype] } ?? []) + (residual.map { [$0.dtype] } ?? [])
+        guard others.allSatisfy({ $0 == input.dtype }) else { throw .dtypeMismatch(op: op, dtypes: [input.dtype] + others) }
         if input.dtype != .float32 {
             return try conv(input.cast(to: .float32), weight: weight.cast(to: .float32), bias: bias?.cast(to: .float32),
-                            strides: strides, pads: pads, dilations: dilations, groups: groups).cast(to: input.dtype)
+                            strides: strides, pads: pads, dilations: dilations, groups: groups,
+                            residual: residual?.cast(to: .float32), activation: activation).cast(to: input.dtype)
         }
         guard input.rank >= 3, weight.rank == input.rank else {
             throw .shapeMismatch(op: op, shapes: [input.shape, weight.shape], reason: "conv needs [N, C, spatial...] inputs with weights of the same rank")
@@ -77,59 +80,57 @@ extension Tensor {
         if let bias, bias.shape != [m] {
             throw .shapeMismatch(op: op, shapes: [bias.shape, weight.shape], reason: "bias must have shape [\(m)]")
         }
-        if spatialRank > 2 {
-            return try convGeneral(input, weight: weight, bias: bias, geometry: geometry, outSpatial: outSpatial, groups: groups)
+        let outputShape = [n, m] + outSpatial
+        if let residual, residual.shape != outputShape {
+            throw .shapeMismatch(op: op, shapes: [residual.shape, outputShape], reason: "the residual must have the output's shape")
         }
-        // Treat 1-D as 2-D with height 1.
-        let plane = spatialRank == 1
-            ? Plane(h: 1, w: input.shape[2], kh: 1, kw: weight.shape[2], oh: 1, ow: outSpatial[0], sh: 1, sw: geometry.strides[0],
-                    dh: 1, dw: geometry.dilations[0], padTop: 0, padLeft: geometry.pads[0])
-            : Plane(h: input.shape[2], w: input.shape[3], kh: weight.shape[2], kw: weight.shape[3], oh: outSpatial[0], ow: outSpatial[1],
-                    sh: geometry.strides[0], sw: geometry.strides[1], dh: geometry.dilations[0], dw: geometry.dilations[1],
-                    padTop: geometry.pads[0], padLeft: geometry.pads[1])
-        let output = try Tensor(zeros: [n, m] + outSpatial, dtype: .float32)
-        let x = input.contiguous(), w = weight.contiguous()
+        // Every path below writes each output element, so the output starts uninitialised.
+        let output = try Tensor(uninitialized: outputShape, dtype: .float32, op: op)
+        let x = input.contiguous(), w = weight.contiguous(), b = bias?.contiguous(), r = residual?.contiguous()
         // Keep any copies alive while their raw pointers are in use.
-        defer { withExtendedLifetime((x, w)) {} }
-        let biasValues = try bias.map { b throws(TensorError) in try b.contiguousFloats(op: op) }
+        defer { withExtendedLifetime((x, w, b, r)) {} }
         guard output.count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
               let px = x.baseAddress?.assumingMemoryBound(to: Float.self),
               let pw = w.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
-        if groups == c && m == c && cg == 1 {
-            depthwise(px, pw, out, n: n, channels: c, plane)
+        let epilogue = ConvEpilogue(bias: b?.baseAddress?.assumingMemoryBound(to: Float.self),
+                                    residual: r?.baseAddress?.assumingMemoryBound(to: Float.self), activation: activation)
+        if spatialRank > 2 {
+            try convGeneral(px, pw, out, input: input.shape, weight: weight.shape, geometry: geometry, outSpatial: outSpatial, groups: groups)
         } else {
+            // Treat 1-D as 2-D with height 1.
+            let plane = spatialRank == 1
+                ? Plane(h: 1, w: input.shape[2], kh: 1, kw: weight.shape[2], oh: 1, ow: outSpatial[0], sh: 1, sw: geometry.strides[0],
+                        dh: 1, dw: geometry.dilations[0], padTop: 0, padLeft: geometry.pads[0])
+                : Plane(h: input.shape[2], w: input.shape[3], kh: weight.shape[2], kw: weight.shape[3], oh: outSpatial[0], ow: outSpatial[1],
+                        sh: geometry.strides[0], sw: geometry.strides[1], dh: geometry.dilations[0], dw: geometry.dilations[1],
+                        padTop: geometry.pads[0], padLeft: geometry.pads[1])
+            if groups == c && m == c && cg == 1 {
+                // The depthwise kernels finish each channel with its epilogue while it is in cache.
+                depthwise(px, pw, out, n: n, channels: c, plane, epilogue)
+                return output
+            }
             try im2colConv(px, pw, out, n: n, c: c, m: m, groups: groups, plane)
         }
-        if let biasValues {
-            let spatial = plane.oh * plane.ow
+        if !epilogue.isEmpty {
+            let spatial = outSpatial.reduce(1, *)
             ComputePool.parallelRanges(n * m, grain: max(1, 4096 / max(spatial, 1))) { range in
-                for item in range {
-                    let value = biasValues[item % m]
-                    let row = out + item * spatial
-                    for i in 0..<spatial { row[i] += value }
-                }
+                for item in range { epilogue.apply(out + item * spatial, count: spatial, row: item, channel: item % m) }
             }
         }
         return output
     }
 
     /// Convolution over any number of spatial dims: im2col through a precomputed source table, then sgemm.
-    private static func convGeneral(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry, outSpatial: [Int], groups: Int) throws(TensorError) -> Tensor {
-        let (n, c, m, cg) = (input.shape[0], input.shape[1], weight.shape[0], weight.shape[1])
-        let rank = input.rank - 2
-        let windows = WindowIndexing(input: Array(input.shape.dropFirst(2)), output: outSpatial, kernel: geometry.kernel,
+    private static func convGeneral(_ px: UnsafePointer<Float>, _ pw: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                                    input: [Int], weight: [Int], geometry: WindowGeometry, outSpatial: [Int], groups: Int) throws(TensorError) {
+        let (n, c, m, cg) = (input[0], input[1], weight[0], weight[1])
+        let rank = input.count - 2
+        let windows = WindowIndexing(input: Array(input.dropFirst(2)), output: outSpatial, kernel: geometry.kernel,
                                      strides: geometry.strides, dilations: geometry.dilations, padsBegin: Array(geometry.pads.prefix(rank)))
         let table = windows.sourceTable()
         let kernelSize = windows.kernelSize, spatial = windows.outputSize, inSpatial = windows.inputSize
         let mg = m / groups, kSize = cg * kernelSize
-        guard kSize <= Int(Int32.max), spatial <= Int(Int32.max) else { throw .tooLarge(op: "conv", shape: input.shape) }
-        let output = try Tensor(zeros: [n, m] + outSpatial, dtype: .float32)
-        let x = input.contiguous(), w = weight.contiguous()
-        // Keep any copies alive while their raw pointers are in use.
-        defer { withExtendedLifetime((x, w)) {} }
-        let biasValues = try bias.map { b throws(TensorError) in try b.contiguousFloats(op: "conv") }
-        guard output.count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
-              let px = x.baseAddress?.assumingMemoryBound(to: Float.self), let pw = w.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
+        guard kSize <= Int(Int32.max), spatial <= Int(Int32.max) else { throw .tooLarge(op: "conv", shape: input) }
         var columns = [Float](repeating: 0, count: kSize * spatial)
         for batch in 0..<n {
             for group in 0..<groups {
@@ -150,13 +151,6 @@ extension Tensor {
                 }
             }
         }
-        if let biasValues {
-            for item in 0..<(n * m) {
-                let value = biasValues[item % m]
-                for i in 0..<spatial { out[item * spatial + i] += value }
-            }
-        }
-        return output
     }
 
     /// The elements of a float32 tensor as an array.
@@ -184,9 +178,9 @@ extension Tensor {
     }
 
     private static func depthwise(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                                  n: Int, channels: Int, _ p: Plane) {
+                                  n: Int, channels: Int, _ p: Plane, _ epilogue: ConvEpilogue) {
         if p.kh == 3, p.kw == 3, p.dh == 1, p.dw == 1 {
-            return depthwise3x3(input, weight, output, n: n, channels: channels, p)
+            return depthwise3x3(input, weight, output, n: n, channels: channels, p, epilogue)
         }
         ComputePool.parallelRanges(n * channels, grain: 1) { range in
             for item in range {
@@ -194,6 +188,7 @@ extension Tensor {
                 let source = input + item * p.h * p.w
                 let target = output + item * p.oh * p.ow
                 let kernel = weight + channel * p.kh * p.kw
+                target.initialize(repeating: 0, count: p.oh * p.ow)
                 for oy in 0..<p.oh {
                     let row = target + oy * p.ow
                     for ky in 0..<p.kh {
@@ -213,15 +208,17 @@ extension Tensor {
                         }
                     }
                 }
+                epilogue.apply(target, count: p.oh * p.ow, row: item, channel: channel)
             }
         }
     }
 
     /// 3x3 depthwise convolution (the MobileNet case): each output is its nine taps summed in
-    /// registers in one pass; rows above or below the input read a zero row, and only the border
-    /// columns check bounds.
+    /// registers, eight outputs at a time for strides 1 and 2 (stride 2 splits 16 loaded inputs
+    /// into even and odd lanes); rows above or below the input read a zero row, and only the
+    /// border columns check bounds. Each channel gets its epilogue right after it is computed.
     private static func depthwise3x3(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                                     n: Int, channels: Int, _ p: Plane) {
+                                     n: Int, channels: Int, _ p: Plane, _ epilogue: ConvEpilogue) {
         // Output columns whose three input columns all lie inside the row.
         let interiorStart = min(p.ow, (p.padLeft + p.sw - 1) / p.sw)
         let interiorEnd = p.w - 3 + p.padLeft < 0 ? interiorStart : max(interiorStart, min(p.ow, (p.w - 3 + p.padLeft) / p.sw + 1))
@@ -247,24 +244,49 @@ extension Tensor {
                                 guard ix >= 0, ix < p.w else { continue }
                                 sum += k[kx] * r0[ix] + k[3 + kx] * r1[ix] + k[6 + kx] * r2[ix]
                             }
-                            row[ox] += sum
+                            row[ox] = sum
+                        }
+                        @inline(__always) func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+                            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+                        }
+                        @inline(__always) func load16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
+                            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
                         }
                         for ox in 0..<interiorStart { border(ox) }
+                        var ox = interiorStart
                         if p.sw == 1 {
-                            for ox in interiorStart..<interiorEnd {
+                            while ox + 8 <= interiorEnd {
                                 let i = ox - p.padLeft
-                                row[ox] += k0 * r0[i] + k1 * r0[i + 1] + k2 * r0[i + 2] + k3 * r1[i] + k4 * r1[i + 1] + k5 * r1[i + 2]
-                                    + k6 * r2[i] + k7 * r2[i + 1] + k8 * r2[i + 2]
+                                var sum = k0 * load8(r0 + i) + k1 * load8(r0 + i + 1) + k2 * load8(r0 + i + 2)
+                                sum += k3 * load8(r1 + i) + k4 * load8(r1 + i + 1) + k5 * load8(r1 + i + 2)
+                                sum += k6 * load8(r2 + i) + k7 * load8(r2 + i + 1) + k8 * load8(r2 + i + 2)
+                                UnsafeMutableRawPointer(row + ox).storeBytes(of: sum, as: SIMD8<Float>.self)
+                                ox += 8
                             }
-                        } else {
-                            for ox in interiorStart..<interiorEnd {
-                                let i = ox * p.sw - p.padLeft
-                                row[ox] += k0 * r0[i] + k1 * r0[i + 1] + k2 * r0[i + 2] + k3 * r1[i] + k4 * r1[i + 1] + k5 * r1[i + 2]
-                                    + k6 * r2[i] + k7 * r2[i + 1] + k8 * r2[i + 2]
+                        } else if p.sw == 2 {
+                            // Outputs ox..<ox+8 read inputs i...i+16: the even lanes of 16 from i are
+                            // tap 0, the even and odd lanes of 16 from i+1 taps 1 and 2.
+                            while ox + 8 <= interiorEnd {
+                                let i = 2 * ox - p.padLeft
+                                let a0 = load16(r0 + i), b0 = load16(r0 + i + 1)
+                                let a1 = load16(r1 + i), b1 = load16(r1 + i + 1)
+                                let a2 = load16(r2 + i), b2 = load16(r2 + i + 1)
+                                var sum = k0 * a0.evenHalf + k1 * b0.evenHalf + k2 * b0.oddHalf
+                                sum += k3 * a1.evenHalf + k4 * b1.evenHalf + k5 * b1.oddHalf
+                                sum += k6 * a2.evenHalf + k7 * b2.evenHalf + k8 * b2.oddHalf
+                                UnsafeMutableRawPointer(row + ox).storeBytes(of: sum, as: SIMD8<Float>.self)
+                                ox += 8
                             }
+                        }
+                        while ox < interiorEnd {
+                            let i = ox * p.sw - p.padLeft
+                            row[ox] = k0 * r0[i] + k1 * r0[i + 1] + k2 * r0[i + 2] + k3 * r1[i] + k4 * r1[i + 1] + k5 * r1[i + 2]
+                                + k6 * r2[i] + k7 * r2[i + 1] + k8 * r2[i + 2]
+                            ox += 1
                         }
                         for ox in interiorEnd..<p.ow { border(ox) }
                     }
+                    epilogue.apply(target, count: p.oh * p.ow, row: item, channel: item % channels)
                 }
             }
         }

@@ -46,39 +46,75 @@ extension Tensor {
         let columnTaps = (0..<p.ow).map { taps($0 * p.sw - p.padLeft, p.kw, p.dw, p.w) }
         let rowPadded = (0..<p.oh).map { taps($0 * p.sh - p.padTop + p.padTop, p.kh, p.dh, p.h + p.padTop + padBottom).count }
         let columnPadded = (0..<p.ow).map { taps($0 * p.sw - p.padLeft + p.padLeft, p.kw, p.dw, p.w + p.padLeft + padRight).count }
+        // Output columns whose every tap lies inside the row.
+        let interior = (0..<p.ow).filter { columnTaps[$0].count == p.kw }
+        let interiorRange = (interior.first ?? 0)..<((interior.last ?? -1) + 1)
         ComputePool.parallelRanges(planes, grain: 1) { range in
-            for item in range {
-                let src = source + item * p.h * p.w
-                let dst = out + item * p.oh * p.ow
-                for oy in 0..<p.oh {
-                    let ys = rowTaps[oy], iy0 = oy * p.sh - p.padTop
-                    for ox in 0..<p.ow {
-                        let xs = columnTaps[ox], ix0 = ox * p.sw - p.padLeft
-                        switch kind {
-                        case .max:
-                            var best = -Float.infinity
-                            for ky in ys {
-                                let row = src + ((iy0 &+ ky &* p.dh) &* p.w &+ ix0)
+            // One output row: the kernel's input rows combined column by column (vectorised),
+            // then each output column combines its taps along that one row.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(p.w, 1)) { buffer in
+                guard let combined = buffer.baseAddress else { return }
+                for item in range {
+                    let src = source + item * p.h * p.w
+                    let dst = out + item * p.oh * p.ow
+                    for oy in 0..<p.oh {
+                        let ys = rowTaps[oy], iy0 = oy * p.sh - p.padTop
+                        let row = dst + oy * p.ow
+                        guard let first = ys.first else {
+                            row.update(repeating: kind == .max ? -.infinity : 0, count: p.ow)
+                            continue
+                        }
+                        combined.update(from: src + (iy0 + first * p.dh) * p.w, count: p.w)
+                        for ky in ys.dropFirst() {
+                            let next = src + (iy0 + ky * p.dh) * p.w
+                            if kind == .max { maxRows(combined, next, p.w) } else { sumRows(combined, next, p.w) }
+                        }
+                        for ox in 0..<p.ow {
+                            let ix0 = ox * p.sw - p.padLeft
+                            let xs = interiorRange.contains(ox) ? 0..<p.kw : columnTaps[ox]
+                            let start = combined + ix0
+                            switch kind {
+                            case .max:
+                                var best = -Float.infinity
                                 for kx in xs {
-                                    let value = row[kx &* p.dw]
+                                    let value = start[kx * p.dw]
                                     if value > best || value.isNaN { best = value }
                                 }
+                                row[ox] = best
+                            case .average:
+                                var sum: Float = 0
+                                for kx in xs { sum += start[kx * p.dw] }
+                                let divisor = countIncludePad ? rowPadded[oy] * columnPadded[ox] : ys.count * xs.count
+                                row[ox] = divisor > 0 ? sum / Float(divisor) : 0
                             }
-                            dst[oy &* p.ow &+ ox] = best
-                        case .average:
-                            var sum: Float = 0
-                            for ky in ys {
-                                let row = src + ((iy0 &+ ky &* p.dh) &* p.w &+ ix0)
-                                for kx in xs { sum += row[kx &* p.dw] }
-                            }
-                            let divisor = countIncludePad ? rowPadded[oy] * columnPadded[ox] : ys.count * xs.count
-                            dst[oy &* p.ow &+ ox] = divisor > 0 ? sum / Float(divisor) : 0
                         }
                     }
                 }
             }
         }
         return output
+    }
+
+    /// `into[i] = max(into[i], row[i])`, NaN winning as in ONNX MaxPool.
+    @inline(__always)
+    private static func maxRows(_ into: UnsafeMutablePointer<Float>, _ row: UnsafePointer<Float>, _ count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let a = UnsafeRawPointer(into + i).loadUnaligned(as: SIMD16<Float>.self)
+            let b = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(into + i).storeBytes(of: a.replacing(with: b, where: (b .> a) .| (b .!= b)), as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count {
+            if row[i] > into[i] || row[i].isNaN { into[i] = row[i] }
+            i += 1
+        }
+    }
+
+    /// `into[i] += row[i]`.
+    @inline(__always)
+    private static func sumRows(_ into: UnsafeMutablePointer<Float>, _ row: UnsafePointer<Float>, _ count: Int) {
+        for i in 0..<count { into[i] += row[i] }
     }
 
     /// Pooling over any number of spatial dims through a precomputed window table.

@@ -1,0 +1,123 @@
+import TensorCore
+
+/// Load-time rewrites of a compiled graph's steps: constant subgraphs folded into values, and a
+/// convolution merged with the residual Add and activation that follow it.
+enum GraphRewrite {
+    /// Ops whose result is not a function of their inputs (or that read subgraphs): never folded.
+    private static let unfoldable: Set<String> = [
+        "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout",
+    ]
+
+    /// A folded result larger than this stays a run-time step (it would be held for the session's life).
+    private static let foldedBytesLimit = 64 << 20
+
+    /// Runs once every step whose inputs are all constants and removes it; its outputs join `constants`.
+    /// A step whose kernel fails stays, so the error surfaces at run time, naming the node.
+    static func foldConstants(_ steps: [CompiledGraph.Step], into constants: inout [String: Value]) -> [CompiledGraph.Step] {
+        var remaining: [CompiledGraph.Step] = []
+        for step in steps {
+            let node = step.node
+            let foldable = !(step.op is any ValueOperator) && !unfoldable.contains(node.opType)
+                && CompiledGraph.subgraphs(of: node).isEmpty
+                && step.needs.allSatisfy { $0.isEmpty || constants[$0]?.tensor != nil }
+            guard foldable else {
+                remaining.append(step)
+                continue
+            }
+            let arguments: [Tensor?] = node.inputs.map { $0.isEmpty ? nil : constants[$0]?.tensor }
+            guard let results = try? step.op.run(arguments), results.count >= node.outputs.filter({ !$0.isEmpty }).count,
+                  results.reduce(0, { $0 + $1.count * $1.dtype.byteSize }) <= foldedBytesLimit else {
+                remaining.append(step)
+                continue
+            }
+            for (name, tensor) in zip(node.outputs, results) where !name.isEmpty { constants[name] = .tensor(tensor) }
+        }
+        return remaining
+    }
+
+    /// Merges `Conv -> [Add residual] -> [Relu | LeakyRelu | Clip]` chains into one Conv step whose
+    /// kernel adds the residual and applies the activation in its output pass. A link joins only
+    /// when its input is read by that one node and is not a graph output.
+    static func fuseConvolutions(_ steps: [CompiledGraph.Step], constants: [String: Value], graphOutputs: Set<String>,
+                                 opsets: [String: Int]) -> [CompiledGraph.Step] {
+        var uses: [String: Int] = [:]
+        var consumer: [String: Int] = [:]
+        for (index, step) in steps.enumerated() {
+            for name in step.needs where !name.isEmpty {
+                uses[name, default: 0] += 1
+                consumer[name] = index
+            }
+        }
+        var result = steps.map { Optional($0) }
+        /// Steps already merged into a chain (their slot is empty or holds the chain).
+        var taken = Set<Int>()
+        /// The one step that reads `value`, when fusing across it hides nothing.
+        func soleReader(of value: String) -> Int? {
+            guard uses[value] == 1, !graphOutputs.contains(value), let reader = consumer[value], !taken.contains(reader) else { return nil }
+            return reader
+        }
+        for (index, step) in steps.enumerated() {
+            guard step.node.domain.isEmpty, var conv = step.op as? ConvOperator, step.node.inputs.count >= 2,
+                  step.node.inputs.count <= 3, step.node.outputs.count == 1, !taken.contains(index) else { continue }
+            var fused = step.node
+            var needs = step.needs
+            var chain: [Int] = []
+            var current = step.node.outputs[0]
+            if let next = soleReader(of: current), steps[next].node.domain.isEmpty, steps[next].node.opType == "Add",
+               steps[next].node.inputs.count == 2, steps[next].node.outputs.count == 1 {
+                let add = steps[next].node
+                let residual = add.inputs[0] == current ? add.inputs[1] : add.inputs[0]
+                fused.inputs = [fused.inputs[0], fused.inputs[1], fused.inputs.count > 2 ? fused.inputs[2] : "", residual]
+                needs.append(residual)
+                chain.append(next)
+                current = add.outputs[0]
+            }
+            if let next = soleReader(of: current), let activation = activation(of: steps[next].node, constants: constants, opsets: opsets) {
+                conv.activation = activation
+                chain.append(next)
+                current = steps[next].node.outputs[0]
+            }
+            guard let last = chain.last else { continue }
+            fused.outputs = [current]
+            taken.insert(index)
+            for link in chain {
+                taken.insert(link)
+                result[link] = nil
+            }
+            result[index] = nil
+            // The chain runs where its last node ran: by then the residual exists too.
+            result[last] = CompiledGraph.Step(node: fused, op: conv, needs: needs)
+        }
+        return result.compactMap { $0 }
+    }
+
+    /// The fusable activation `node` computes on its first input, if it is one.
+    private static func activation(of node: Node, constants: [String: Value], opsets: [String: Int]) -> FusedActivation? {
+        guard node.domain.isEmpty, node.outputs.count == 1 else { return nil }
+        switch node.opType {
+        case "Relu" where node.inputs.count == 1:
+            return .relu
+        case "LeakyRelu" where node.inputs.count == 1:
+            if case let .float(alpha)? = node.attributes["alpha"] { return .leakyRelu(alpha: alpha) }
+            return .leakyRelu(alpha: 0.01)
+        case "Clip":
+            if (opsets[""] ?? 1) < 11 {
+                guard node.inputs.count == 1 else { return nil }
+                var lower = -Float.greatestFiniteMagnitude, upper = Float.greatestFiniteMagnitude
+                if case let .float(value)? = node.attributes["min"] { lower = value }
+                if case let .float(value)? = node.attributes["max"] { upper = value }
+                return .clip(lower: lower, upper: upper)
+            }
+            func bound(_ position: Int, _ missing: Float) -> Float? {
+                guard position < node.inputs.count, !node.inputs[position].isEmpty else { return missing }
+                guard let tensor = constants[node.inputs[position]]?.tensor, tensor.dtype == .float32, tensor.count == 1,
+                      let value = try? tensor.scalars(as: Float.self).first else { return nil }
+                return value
+            }
+            guard let lower = bound(1, -.infinity), let upper = bound(2, .infinity) else { return nil }
+            return .clip(lower: lower, upper: upper)
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import XCTest
+import TensorCore
+@testable import OnnxLoader
+
+/// Load-time rewrites: constant folding and Conv + Add + activation fusion give the values the
+/// unrewritten graph gives, and leave alone what they must not touch.
+final class GraphRewriteTests: XCTestCase {
+    private func node(_ op: String, _ inputs: [String], _ outputs: [String], _ attributes: [String: Attribute] = [:]) -> Node {
+        var node = Node()
+        node.opType = op
+        node.name = outputs[0]
+        node.inputs = inputs
+        node.outputs = outputs
+        node.attributes = attributes
+        return node
+    }
+
+    private func values(_ shape: [Int], seed: Int) throws -> Tensor {
+        let count = shape.reduce(1, *)
+        return try Tensor(shape: shape, scalars: (0..<count).map { Float(sin(Double($0 * 7 + seed))) })
+    }
+
+    private func graph(_ nodes: [Node], inputs: [String], outputs: [String], initializers: [String: Tensor]) -> Graph {
+        var graph = Graph()
+        graph.nodes = nodes
+        graph.inputs = inputs.map { ValueInfo(name: $0) }
+        graph.outputs = outputs.map { ValueInfo(name: $0) }
+        graph.initializers = initializers
+        return graph
+    }
+
+    func testConvResidualActivationChainsFuseAndMatchSeparateOps() throws {
+        let x = try values([1, 3, 9, 11], seed: 1), skip = try values([1, 4, 9, 11], seed: 2)
+        let weights = ["w": try values([4, 3, 3, 3], seed: 3), "b": try values([4], seed: 4),
+                       "low": Tensor(scalar: Float(-0.25)), "high": Tensor(scalar: Float(0.5))]
+        let pads: [String: Attribute] = ["pads": .ints([1, 1, 1, 1])]
+        let conv = try Tensor.conv(x, weight: weights["w"]!, bias: weights["b"]!, pads: [1, 1, 1, 1])
+        let sum = try Tensor.binary(.add, conv, skip)
+        let cases: [(String, [Node], Tensor, Int)] = [
+            ("relu(conv + skip)", [node("Conv", ["x", "w", "b"], ["c"], pads), node("Add", ["skip", "c"], ["s"]), node("Relu", ["s"], ["y"])],
+             try sum.unary(.relu), 1),
+            ("clip(conv)", [node("Conv", ["x", "w", "b"], ["c"], pads), node("Clip", ["c", "low", "high"], ["y"])],
+             try conv.activated(.clip(lower: -0.25, upper: 0.5)), 1),
+            ("leaky(conv)", [node("Conv", ["x", "w", "b"], ["c"], pads), node("LeakyRelu", ["c"], ["y"], ["alpha": .float(0.2)])],
+             try conv.activated(.leakyRelu(alpha: 0.2)), 1),
+            // The conv's output is read twice: nothing fuses.
+            ("relu(conv) + conv", [node("Conv", ["x", "w", "b"], ["c"], pads), node("Relu", ["c"], ["r"]), node("Add", ["r", "c"], ["y"])],
+             try Tensor.binary(.add, conv.unary(.relu), conv), 3),
+        ]
+        for (label, nodes, expected, steps) in cases {
+            let compiled = try CompiledGraph(graph: graph(nodes, inputs: ["x", "skip"], outputs: ["y"], initializers: weights), opsets: ["": 20])
+            XCTAssertEqual(compiled.steps.count, steps, label)
+            let got = try compiled.run(["x": .tensor(x), "skip": .tensor(skip)], parent: nil)[0].tensor
+            XCTAssertEqual(try got?.scalars(as: Float.self), try expected.scalars(as: Float.self), label)
+        }
+        // A broadcast residual still adds (as a separate pass inside the fused step).
+        let bias = try values([4, 1, 1], seed: 5)
+        let broadcast = try CompiledGraph(graph: graph([node("Conv", ["x", "w", "b"], ["c"], pads), node("Add", ["c", "bias"], ["y"])],
+                                                       inputs: ["x"], outputs: ["y"], initializers: weights.merging(["bias": bias]) { a, _ in a }),
+                                          opsets: ["": 20])
+        let got = try broadcast.run(["x": .tensor(x)], parent: nil)[0].tensor
+        XCTAssertEqual(try got?.scalars(as: Float.self), try Tensor.binary(.add, conv, bias).scalars(as: Float.self))
+    }
+
+    func testConstantSubgraphsFoldAtLoad() throws {
+        let scale = try values([2, 3], seed: 6)
+        let nodes = [
+            node("Constant", [], ["k"], ["value": .tensor(try values([2, 3], seed: 7))]),
+            node("Mul", ["k", "scale"], ["folded"]),
+            node("Add", ["x", "folded"], ["y"]),
+        ]
+        let compiled = try CompiledGraph(graph: graph(nodes, inputs: ["x"], outputs: ["y"], initializers: ["scale": scale]), opsets: ["": 20])
+        XCTAssertEqual(compiled.steps.map(\.node.opType), ["Add"])
+        let x = try values([2, 3], seed: 8)
+        let expected = try Tensor.binary(.add, x, Tensor.binary(.mul, values([2, 3], seed: 7), scale))
+        XCTAssertEqual(try compiled.run(["x": .tensor(x)], parent: nil)[0].tensor?.scalars(as: Float.self), try expected.scalars(as: Float.self))
+        // An initializer that is also a graph input can be fed another value: it is not a constant.
+        var overridable = graph(nodes, inputs: ["x", "scale"], outputs: ["y"], initializers: ["scale": scale])
+        overridable.inputs.append(ValueInfo(name: "unused"))
+        let open = try CompiledGraph(graph: overridable, opsets: ["": 20])
+        XCTAssertEqual(open.steps.map(\.node.opType), ["Mul", "Add"])
+        // Ops that may draw random numbers (Dropout in training mode) are never folded.
+        let dropout = try CompiledGraph(graph: graph([node("Dropout", ["scale"], ["y"])], inputs: [], outputs: ["y"], initializers: ["scale": scale]),
+                                        opsets: ["": 20])
+        XCTAssertEqual(dropout.steps.count, 1)
+    }
+}
