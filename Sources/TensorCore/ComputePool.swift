@@ -6,28 +6,29 @@ import Synchronization
 /// The one pool of worker threads all kernels share, and the thread count OpenBLAS is given.
 ///
 /// Sized once: by ``configure(threads:)`` (the CLI's `--threads`), else by the environment
-/// variable `INFER_NUM_THREADS`, else the number of cores. OpenBLAS gets the same count, so
-/// BLAS calls and Swift kernels never oversubscribe the machine.
+/// variable `INFER_NUM_THREADS`, else the number of cores. OpenBLAS itself runs on one thread:
+/// matrix products are split over this pool, one BLAS call per block (`ParallelGemm`), so two
+/// sets of spinning threads never compete for the cores.
 public enum ComputePool {
     private static let configured = Mutex<Int?>(nil)
 
-    /// The number of threads kernels and OpenBLAS use.
+    /// The number of threads kernels use.
     public static var threadCount: Int {
         configured.withLock { current in
             if let current { return current }
             let count = defaultThreadCount()
-            openblas_set_num_threads(Int32(count))
+            openblas_set_num_threads(1)
             current = count
             return count
         }
     }
 
-    /// Sets the thread count (nil: environment or core count) and tells OpenBLAS.
+    /// Sets the thread count (nil: environment or core count).
     public static func configure(threads: Int?) {
         let count = max(1, threads ?? defaultThreadCount())
         configured.withLock { current in
             current = count
-            openblas_set_num_threads(Int32(count))
+            openblas_set_num_threads(1)
         }
     }
 

@@ -32,6 +32,7 @@ struct Bench: ParsableCommand {
     @Option(name: .customShort("n"), help: "GGUF: tokens generated one at a time.") var generatedTokens = 128
     @Option(name: .customLong("dim"), help: "A symbolic dimension's value: NAME=VALUE (repeatable).") var dims: [String] = []
     @Flag(help: "One JSON object on stdout: load_ms, median_ms, p90_ms, min_ms, peak_rss_mb.") var json = false
+    @Flag(help: "ONNX: print the time per op type and the slowest nodes (mean per run) to stderr.") var profile = false
     @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
@@ -63,14 +64,16 @@ struct Bench: ParsableCommand {
         let loadMilliseconds = Date().timeIntervalSince(start) * 1000
         let inputs = try Self.inputs(for: session, model: model, bindings: bindings)
         var times: [Double] = []
+        let nodeProfile = profile ? NodeProfile() : nil
         for iteration in 0..<(warmup + runs) {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            do { _ = try session.run(inputs) } catch { throw CommandError("\(model): \(error)") }
+            do { _ = try session.run(inputs, profile: iteration >= warmup ? nodeProfile : nil) } catch { throw CommandError("\(model): \(error)") }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             if iteration >= warmup { times.append(elapsed) }
             if progress { StandardError.write("\r\(iteration + 1)/\(warmup + runs)") }
         }
         if progress { StandardError.write("\n") }
+        if let nodeProfile { Bench.report(nodeProfile, runs: runs) }
         times.sort()
         let median = times[times.count / 2], p90 = times[min(times.count - 1, Int((Double(times.count) * 0.9).rounded(.up)) - 1)]
         let peak = Bench.peakResidentMegabytes()
@@ -80,6 +83,20 @@ struct Bench: ParsableCommand {
         } else {
             print(String(format: "load %.1f ms, median %.2f ms, p90 %.2f ms, min %.2f ms, peak RSS %.1f MB (%d runs, %d threads)",
                          loadMilliseconds, median, p90, times[0], peak, runs, ComputePool.threadCount))
+        }
+    }
+
+    /// Per op type, then the 15 slowest nodes: milliseconds per run and share of the total.
+    static func report(_ profile: NodeProfile, runs: Int) {
+        let total = max(1, profile.entries.reduce(0) { $0 + $1.nanoseconds })
+        func line(_ label: String, _ nanoseconds: UInt64) -> String {
+            String(format: "%9.3f ms %5.1f%%  %@\n", Double(nanoseconds) / 1e6 / Double(runs), Double(nanoseconds) * 100 / Double(total), label)
+        }
+        StandardError.write("per op type (mean per run):\n")
+        for (opType, nanoseconds) in profile.byOpType { StandardError.write(line(opType, nanoseconds)) }
+        StandardError.write("slowest nodes:\n")
+        for entry in profile.entries.sorted(by: { $0.nanoseconds > $1.nanoseconds }).prefix(15) {
+            StandardError.write(line("\(entry.node) (\(entry.opType))", entry.nanoseconds))
         }
     }
 

@@ -51,6 +51,17 @@ final class MatMulTests: XCTestCase {
         XCTAssertNil(mismatch(try Tensor.matmul(big, right), try naiveMatmul(big, right), absolute: 1e-4, relative: 1e-5))
     }
 
+    /// A single row or column runs as matrix-vector products, split over the pool when large.
+    func testVectorProductsMatchNaive() throws {
+        var rng = SeededRandom(seed: 23)
+        let row = randomFloats([1, 300], &rng), column = randomFloats([300, 1], &rng)
+        let weights = randomFloats([300, 1100], &rng)
+        let transposed = try randomFloats([1100, 300], &rng).transposedLastTwo()
+        for (a, b) in [(row, weights), (row, transposed), (try weights.transposedLastTwo(), column), (try transposed.transposedLastTwo(), column)] {
+            XCTAssertNil(mismatch(try Tensor.matmul(a, b), try naiveMatmul(a, b), absolute: 1e-4, relative: 1e-5), "\(a.shape) x \(b.shape)")
+        }
+    }
+
     func testMatmulErrors() {
         let a = try! Tensor(zeros: [2, 3], dtype: .float32), b = try! Tensor(zeros: [4, 5], dtype: .float32)
         XCTAssertThrowsError(try Tensor.matmul(a, b)) {

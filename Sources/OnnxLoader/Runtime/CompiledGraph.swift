@@ -1,3 +1,4 @@
+import Dispatch
 import TensorCore
 
 /// Values visible while a graph runs: its own, then (for subgraphs) the enclosing graphs'.
@@ -116,12 +117,13 @@ final class CompiledGraph: @unchecked Sendable {
     }
 
     /// Runs with `inputs` bound to graph inputs by name; returns the graph outputs in order.
-    func run(_ inputs: [String: Value], parent: ValueScope?) throws(OnnxError) -> [Value] {
+    func run(_ inputs: [String: Value], parent: ValueScope?, profile: NodeProfile? = nil) throws(OnnxError) -> [Value] {
         var values = constants
         for (name, value) in inputs { values[name] = value }
         let scope = ValueScope(values, parent: parent)
         for (index, step) in steps.enumerated() {
             let arguments: [Value?] = step.node.inputs.map { $0.isEmpty ? nil : scope.lookup($0) }
+            let started = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let results: [Value]
             do {
                 if let valueOperator = step.op as? any ValueOperator {
@@ -143,6 +145,9 @@ final class CompiledGraph: @unchecked Sendable {
                 throw error
             } catch {
                 throw .invalidNode(node: step.node.name, op: step.node.opType, reason: "\(error)")
+            }
+            if let profile {
+                profile.add(node: step.node.name, opType: step.node.opType, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
             }
             for (name, tensor) in zip(step.node.outputs, results) where !name.isEmpty { scope.values[name] = tensor }
             for name in releases[index] { scope.values[name] = nil }

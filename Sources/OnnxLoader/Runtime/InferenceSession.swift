@@ -34,10 +34,11 @@ public final class InferenceSession: @unchecked Sendable {
         node.name.isEmpty ? "#\(index) \(node.opType)" : node.name
     }
 
-    /// Runs the model on `feeds` (by input name) and returns every graph output by name.
-    public func run(_ feeds: [String: Tensor]) throws(OnnxError) -> [String: Tensor] {
+    /// Runs the model on `feeds` (by input name) and returns every graph output by name; with a
+    /// `profile`, adds each node's time to it.
+    public func run(_ feeds: [String: Tensor], profile: NodeProfile? = nil) throws(OnnxError) -> [String: Tensor] {
         try checkFeeds(feeds)
-        let results = try main.run(feeds.mapValues(Value.tensor), parent: nil)
+        let results = try main.run(feeds.mapValues(Value.tensor), parent: nil, profile: profile)
         var named: [String: Tensor] = [:]
         for (info, value) in zip(outputs, results) {
             guard let tensor = value.tensor else { throw .invalidGraph(reason: "output '\(info.name)' is a sequence or an empty optional; use runValues") }
@@ -58,13 +59,13 @@ public final class InferenceSession: @unchecked Sendable {
     }
 
     /// Runs with inputs in the order of ``inputs`` and returns outputs in the order of ``outputs``.
-    public func run(_ ordered: [Tensor]) throws(OnnxError) -> [Tensor] {
+    public func run(_ ordered: [Tensor], profile: NodeProfile? = nil) throws(OnnxError) -> [Tensor] {
         guard ordered.count == inputs.count else {
             throw .inputMismatch(reason: "\(ordered.count) input(s) given, the model takes \(inputs.count): \(describe(inputs))")
         }
         var feeds: [String: Tensor] = [:]
         for (info, tensor) in zip(inputs, ordered) { feeds[info.name] = tensor }
-        let named = try run(feeds)
+        let named = try run(feeds, profile: profile)
         return outputs.compactMap { named[$0.name] }
     }
 

@@ -109,12 +109,13 @@ extension Tensor {
                 depthwise(px, pw, out, n: n, channels: c, plane, epilogue)
                 return output
             }
-            try im2colConv(px, pw, out, n: n, c: c, m: m, groups: groups, plane)
+            try im2colConv(px, pw, out, n: n, c: c, m: m, groups: groups, plane, epilogue)
+            return output
         }
         if !epilogue.isEmpty {
             let spatial = outSpatial.reduce(1, *)
             ComputePool.parallelRanges(n * m, grain: max(1, 4096 / max(spatial, 1))) { range in
-                for item in range { epilogue.apply(out + item * spatial, count: spatial, row: item, channel: item % m) }
+                for item in range { epilogue.apply(out + item * spatial, count: spatial, offset: item * spatial, channel: item % m) }
             }
         }
         return output
@@ -146,8 +147,8 @@ extension Tensor {
                             }
                         }
                     }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(spatial), Int32(kSize), 1,
-                                pw + group * mg * kSize, Int32(kSize), cols, Int32(spatial), 0, out + (batch * m + group * mg) * spatial, Int32(spatial))
+                    ParallelGemm.sgemm(transA: false, transB: false, m: mg, n: spatial, k: kSize, a: pw + group * mg * kSize, lda: kSize,
+                                       b: cols, ldb: spatial, c: out + (batch * m + group * mg) * spatial, ldc: spatial)
                 }
             }
         }
@@ -208,7 +209,7 @@ extension Tensor {
                         }
                     }
                 }
-                epilogue.apply(target, count: p.oh * p.ow, row: item, channel: channel)
+                epilogue.apply(target, count: p.oh * p.ow, offset: item * p.oh * p.ow, channel: channel)
             }
         }
     }
@@ -286,72 +287,116 @@ extension Tensor {
                         }
                         for ox in interiorEnd..<p.ow { border(ox) }
                     }
-                    epilogue.apply(target, count: p.oh * p.ow, row: item, channel: item % channels)
+                    epilogue.apply(target, count: p.oh * p.ow, offset: item * p.oh * p.ow, channel: item % channels)
                 }
             }
         }
     }
 
+    /// Per image and group: `out[mg, spatial] = W[mg, kSize] · cols[kSize, spatial]` with the
+    /// epilogue. When the output plane is the larger operand, each task takes blocks of whole
+    /// output rows and unfolds, multiplies and finishes one block at a time in its own scratch
+    /// (the block stays in cache throughout); otherwise the windows are unfolded once and the
+    /// product is split by output channels.
     private static func im2colConv(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                                   n: Int, c: Int, m: Int, groups: Int, _ p: Plane) throws(TensorError) {
+                                   n: Int, c: Int, m: Int, groups: Int, _ p: Plane, _ epilogue: ConvEpilogue) throws(TensorError) {
         let cg = c / groups, mg = m / groups
         let kSize = cg * p.kh * p.kw
         let spatial = p.oh * p.ow
         guard kSize <= Int(Int32.max), spatial <= Int(Int32.max), mg <= Int(Int32.max) else {
             throw .tooLarge(op: "conv", shape: [kSize, spatial])
         }
-        _ = ComputePool.threadCount
         let pointwise = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.padTop == 0 && p.padLeft == 0 && p.oh == p.h && p.ow == p.w
-        // im2col writes every element (zeros for padding), so the scratch starts uninitialised;
+        let byColumns = spatial >= mg
+        // Column blocks of whole output rows, about 1 MiB of unfolded windows each (half an L2), in a
+        // multiple of the thread count where the plane has the rows for it.
+        let threads = ComputePool.threadCount
+        let widest = max(1, (262_144 / max(kSize, 1)) / max(p.ow, 1))
+        let wanted = min(p.oh, ((p.oh + widest - 1) / widest + threads - 1) / threads * threads)
+        let blockRows = (p.oh + wanted - 1) / wanted
+        let blocks = (p.oh + blockRows - 1) / blockRows
+        let tasks = byColumns ? min(threads, blocks) : 1
+        let scratchSize = pointwise ? 0 : (byColumns ? tasks * kSize * blockRows * p.ow : kSize * spatial)
+        // im2col writes every element it uses (zeros for padding), so the scratch starts uninitialised;
         // the block pool hands the same buffer back on the next call of this shape.
-        let scratch = pointwise ? nil : try Tensor(uninitialized: [kSize * spatial], dtype: .float32, op: "conv")
+        let scratch = scratchSize > 0 ? try Tensor(uninitialized: [scratchSize], dtype: .float32, op: "conv") : nil
         let cols = scratch?.mutableBaseAddress?.assumingMemoryBound(to: Float.self)
         defer { withExtendedLifetime(scratch) {} }
         for batch in 0..<n {
             for group in 0..<groups {
                 let source = input + (batch * c + group * cg) * p.h * p.w
-                let target = output + (batch * m + group * mg) * spatial
+                let firstRow = batch * m + group * mg
+                let target = output + firstRow * spatial
                 let kernel = weight + group * mg * kSize
-                guard !pointwise, let cols else {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(spatial), Int32(kSize), 1,
-                                kernel, Int32(kSize), source, Int32(spatial), 0, target, Int32(spatial))
-                    continue
+                if byColumns {
+                    ComputePool.parallelFor(tasks) { task in
+                        let own = cols.map { $0 + task * kSize * blockRows * p.ow }
+                        for block in stride(from: task, to: blocks, by: tasks) {
+                            let rows = (block * blockRows)..<min(p.oh, (block + 1) * blockRows)
+                            let first = rows.lowerBound * p.ow, width = rows.count * p.ow
+                            var b = source + first, ldb = spatial
+                            if let own {
+                                im2col(source, own, leading: width, channels: cg, p, outputRows: rows)
+                                (b, ldb) = (UnsafePointer(own), width)
+                            }
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(width), Int32(kSize), 1,
+                                        kernel, Int32(kSize), b, Int32(ldb), 0, target + first, Int32(spatial))
+                            guard !epilogue.isEmpty else { continue }
+                            for row in 0..<mg {
+                                epilogue.apply(target + row * spatial + first, count: width, offset: (firstRow + row) * spatial + first,
+                                               channel: group * mg + row)
+                            }
+                        }
+                    }
+                } else {
+                    var b = source
+                    if let cols {
+                        ComputePool.parallelRanges(p.oh, grain: max(1, p.oh / ComputePool.threadCount)) { rows in
+                            im2col(source, cols + rows.lowerBound * p.ow, leading: spatial, channels: cg, p, outputRows: rows)
+                        }
+                        b = UnsafePointer(cols)
+                    }
+                    ParallelGemm.sgemm(transA: false, transB: false, m: mg, n: spatial, k: kSize, a: kernel, lda: kSize, b: b, ldb: spatial,
+                                       c: target, ldc: spatial)
+                    guard !epilogue.isEmpty else { continue }
+                    ComputePool.parallelRanges(mg, grain: max(1, 4096 / max(spatial, 1))) { rows in
+                        for row in rows {
+                            epilogue.apply(target + row * spatial, count: spatial, offset: (firstRow + row) * spatial, channel: group * mg + row)
+                        }
+                    }
                 }
-                im2col(source, cols, channels: cg, p)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(spatial), Int32(kSize), 1,
-                            kernel, Int32(kSize), cols, Int32(spatial), 0, target, Int32(spatial))
             }
         }
     }
 
-    /// Unfolds windows into a `[channels * kh * kw, oh * ow]` matrix (zeros where padding).
-    private static func im2col(_ source: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, channels: Int, _ p: Plane) {
-        let rows = channels * p.kh * p.kw
-        let spatial = p.oh * p.ow
-        ComputePool.parallelRanges(rows, grain: max(1, 16384 / max(spatial, 1))) { range in
-            for r in range {
-                let kx = r % p.kw, ky = (r / p.kw) % p.kh, channel = r / (p.kw * p.kh)
-                let plane = source + channel * p.h * p.w
-                let row = cols + r * spatial
-                let offset = kx * p.dw
-                let valid = p.validColumns(offset: offset)
-                let base = offset - p.padLeft
-                for oy in 0..<p.oh {
-                    let target = row + oy * p.ow
-                    let iy = oy * p.sh - p.padTop + ky * p.dh
-                    guard iy >= 0, iy < p.h else {
-                        target.update(repeating: 0, count: p.ow)
-                        continue
-                    }
-                    let sourceRow = plane + iy * p.w
-                    if valid.lowerBound > 0 { target.update(repeating: 0, count: valid.lowerBound) }
-                    if p.sw == 1 {
-                        if !valid.isEmpty { (target + valid.lowerBound).update(from: sourceRow + valid.lowerBound + base, count: valid.count) }
-                    } else {
-                        for ox in valid { target[ox] = sourceRow[ox * p.sw + base] }
-                    }
-                    if valid.upperBound < p.ow { (target + valid.upperBound).update(repeating: 0, count: p.ow - valid.upperBound) }
+    /// Unfolds the windows of output rows `outputRows` into a `[channels * kh * kw, rows * ow]`
+    /// matrix with row stride `leading` (zeros where padding).
+    private static func im2col(_ source: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, leading: Int, channels: Int, _ p: Plane,
+                               outputRows: Range<Int>) {
+        for r in 0..<(channels * p.kh * p.kw) {
+            let kx = r % p.kw, ky = (r / p.kw) % p.kh, channel = r / (p.kw * p.kh)
+            let plane = source + channel * p.h * p.w
+            let row = cols + r * leading
+            let offset = kx * p.dw
+            let valid = p.validColumns(offset: offset)
+            let base = offset - p.padLeft
+            for (position, oy) in outputRows.enumerated() {
+                let target = row + position * p.ow
+                let iy = oy * p.sh - p.padTop + ky * p.dh
+                guard iy >= 0, iy < p.h else {
+                    target.update(repeating: 0, count: p.ow)
+                    continue
                 }
+                // Rows are short (tens of floats): inline loops beat memcpy/memset calls.
+                let sourceRow = plane + iy * p.w
+                for ox in 0..<valid.lowerBound { target[ox] = 0 }
+                if p.sw == 1 {
+                    let shifted = sourceRow + base
+                    for ox in valid { target[ox] = shifted[ox] }
+                } else {
+                    for ox in valid { target[ox] = sourceRow[ox &* p.sw &+ base] }
+                }
+                for ox in valid.upperBound..<p.ow { target[ox] = 0 }
             }
         }
     }

@@ -1,5 +1,3 @@
-import CBLAS
-
 extension Tensor {
     /// Transposed convolution (ONNX ConvTranspose) of `input` `[N, C, spatial...]` with `weight`
     /// `[C, M/groups, k...]`: each input element scatters `weight`-scaled copies into the output.
@@ -43,8 +41,8 @@ extension Tensor {
                 columns.withUnsafeMutableBufferPointer { buffer in
                     guard let cols = buffer.baseAddress else { return }
                     // cols[mg * K, inSpatial] = W_g^T [mg * K, cg] x X_g [cg, inSpatial]
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(mg * kernelSize), Int32(inSpatial), Int32(cg), 1,
-                                kernel, Int32(mg * kernelSize), source, Int32(inSpatial), 0, cols, Int32(inSpatial))
+                    ParallelGemm.sgemm(transA: true, transB: false, m: mg * kernelSize, n: inSpatial, k: cg, a: kernel, lda: mg * kernelSize,
+                                       b: source, ldb: inSpatial, c: cols, ldc: inSpatial)
                     for channel in 0..<mg {
                         let target = out + (batch * m + group * mg + channel) * outSpatial
                         for tap in 0..<kernelSize {

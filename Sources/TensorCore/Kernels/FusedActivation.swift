@@ -54,13 +54,14 @@ struct ConvEpilogue {
     /// Whether the epilogue changes anything.
     var isEmpty: Bool { bias == nil && residual == nil && activation == .identity }
 
-    /// Applies to the `count` values of output row `row` (of channel `channel`) at `values`.
+    /// Applies to `count` values of channel `channel` at `values`, which sit `offset` elements
+    /// into the output (the residual is read at the same offset).
     @inline(__always)
-    func apply(_ values: UnsafeMutablePointer<Float>, count: Int, row: Int, channel: Int) {
+    func apply(_ values: UnsafeMutablePointer<Float>, count: Int, offset: Int, channel: Int) {
         let add = bias?[channel] ?? 0
         var i = 0
         if let residual {
-            let skip = residual + row * count
+            let skip = residual + offset
             while i + 16 <= count {
                 let x = (UnsafeRawPointer(values + i).loadUnaligned(as: SIMD16<Float>.self) + add)
                     + UnsafeRawPointer(skip + i).loadUnaligned(as: SIMD16<Float>.self)

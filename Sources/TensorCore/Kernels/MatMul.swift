@@ -88,7 +88,6 @@ extension Tensor {
         guard m * batches <= Int(Int32.max), n <= Int(Int32.max), k <= Int(Int32.max) else {
             throw .tooLarge(op: "matmul", shape: batch + [m, k, n])
         }
-        _ = ComputePool.threadCount  // make sure OpenBLAS has been given the pool's size
         var left = BlasOperand(a, rows: m, cols: k)
         let right = BlasOperand(b, rows: k, cols: n)
         defer { withExtendedLifetime((left.tensor, right.tensor)) {} }
@@ -102,22 +101,28 @@ extension Tensor {
             effectiveBatches = 1
             left.leading = max(k, 1)
         }
-        for index in 0..<effectiveBatches {
-            guard let aBase = left.tensor.storage.bytes, let bBase = right.tensor.storage.bytes else { break }
-            let aOffset = left.offset(batchIndex: index, batch: batch)
-            let bOffset = right.offset(batchIndex: index, batch: batch)
-            let cPointer = out + index * m * n * T.dtype.byteSize
+        guard let aBase = left.tensor.storage.bytes, let bBase = right.tensor.storage.bytes else { return output }
+        let size = T.dtype.byteSize
+        func multiply(_ index: Int) {
+            let aPointer = aBase + left.offset(batchIndex: index, batch: batch) * size
+            let bPointer = bBase + right.offset(batchIndex: index, batch: batch) * size
+            let cPointer = out + index * m * n * size
+            let (ta, tb) = (left.transpose == CblasTrans, right.transpose == CblasTrans)
             if T.self == Float.self {
-                cblas_sgemm(CblasRowMajor, left.transpose, right.transpose, Int32(rows), Int32(n), Int32(k), 1,
-                            (aBase + aOffset * 4).assumingMemoryBound(to: Float.self), Int32(left.leading),
-                            (bBase + bOffset * 4).assumingMemoryBound(to: Float.self), Int32(right.leading),
-                            0, cPointer.assumingMemoryBound(to: Float.self), Int32(n))
+                ParallelGemm.sgemm(transA: ta, transB: tb, m: rows, n: n, k: k, a: aPointer.assumingMemoryBound(to: Float.self), lda: left.leading,
+                                   b: bPointer.assumingMemoryBound(to: Float.self), ldb: right.leading, c: cPointer.assumingMemoryBound(to: Float.self), ldc: n)
             } else {
-                cblas_dgemm(CblasRowMajor, left.transpose, right.transpose, Int32(rows), Int32(n), Int32(k), 1,
-                            (aBase + aOffset * 8).assumingMemoryBound(to: Double.self), Int32(left.leading),
-                            (bBase + bOffset * 8).assumingMemoryBound(to: Double.self), Int32(right.leading),
-                            0, cPointer.assumingMemoryBound(to: Double.self), Int32(n))
+                ParallelGemm.dgemm(transA: ta, transB: tb, m: rows, n: n, k: k, a: aPointer.assumingMemoryBound(to: Double.self), lda: left.leading,
+                                   b: bPointer.assumingMemoryBound(to: Double.self), ldb: right.leading, c: cPointer.assumingMemoryBound(to: Double.self), ldc: n)
             }
+        }
+        // Many products (attention heads): one whole product per task; few: each split inside.
+        if effectiveBatches >= ComputePool.threadCount {
+            ComputePool.parallelRanges(effectiveBatches, grain: max(1, (1 << 18) / max(m * n * k, 1))) { range in
+                for index in range { multiply(index) }
+            }
+        } else {
+            for index in 0..<effectiveBatches { multiply(index) }
         }
         return output
     }

@@ -46,14 +46,22 @@ extension Tensor {
         let columnTaps = (0..<p.ow).map { taps($0 * p.sw - p.padLeft, p.kw, p.dw, p.w) }
         let rowPadded = (0..<p.oh).map { taps($0 * p.sh - p.padTop + p.padTop, p.kh, p.dh, p.h + p.padTop + padBottom).count }
         let columnPadded = (0..<p.ow).map { taps($0 * p.sw - p.padLeft + p.padLeft, p.kw, p.dw, p.w + p.padLeft + padRight).count }
-        // Output columns whose every tap lies inside the row.
+        // Output columns whose every tap lies inside the row (a contiguous run).
         let interior = (0..<p.ow).filter { columnTaps[$0].count == p.kw }
         let interiorRange = (interior.first ?? 0)..<((interior.last ?? -1) + 1)
         ComputePool.parallelRanges(planes, grain: 1) { range in
             // One output row: the kernel's input rows combined column by column (vectorised),
             // then each output column combines its taps along that one row.
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(p.w, 1)) { buffer in
+            // 16 spare floats: a stride-2 load of 16 may read one past the last tap.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: p.w + 16) { buffer in
                 guard let combined = buffer.baseAddress else { return }
+                combined.initialize(repeating: 0, count: p.w + 16)
+                @inline(__always) func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+                    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+                }
+                @inline(__always) func load16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
+                    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+                }
                 for item in range {
                     let src = source + item * p.h * p.w
                     let dst = out + item * p.oh * p.ow
@@ -65,28 +73,48 @@ extension Tensor {
                             continue
                         }
                         combined.update(from: src + (iy0 + first * p.dh) * p.w, count: p.w)
+                        /// The largest of output column `column`'s taps in the combined row (NaN wins).
+                        func borderMax(_ column: Int) -> Float {
+                            let start = combined + (column &* p.sw &- p.padLeft)
+                            var best = -Float.infinity
+                            for kx in columnTaps[column] {
+                                let value = start[kx &* p.dw]
+                                if value > best || value.isNaN { best = value }
+                            }
+                            return best
+                        }
                         for ky in ys.dropFirst() {
                             let next = src + (iy0 + ky * p.dh) * p.w
                             if kind == .max { maxRows(combined, next, p.w) } else { sumRows(combined, next, p.w) }
                         }
-                        for ox in 0..<p.ow {
-                            let ix0 = ox * p.sw - p.padLeft
-                            let xs = interiorRange.contains(ox) ? 0..<p.kw : columnTaps[ox]
-                            let start = combined + ix0
+                        var ox = 0
+                        if kind == .max, p.dw == 1, p.sw <= 2, let first = interior.first {
+                            for column in 0..<first { row[column] = borderMax(column) }
+                            ox = first
+                            // Eight outputs at a time; a stride-2 tap takes the even lanes of 16 loads.
+                            while ox + 8 <= interiorRange.upperBound {
+                                let start = combined + (ox &* p.sw &- p.padLeft)
+                                var best = p.sw == 1 ? load8(start) : load16(start).evenHalf
+                                for kx in 1..<p.kw {
+                                    let next = p.sw == 1 ? load8(start + kx) : load16(start + kx).evenHalf
+                                    best = best.replacing(with: next, where: (next .> best) .| (next .!= next))
+                                }
+                                UnsafeMutableRawPointer(row + ox).storeBytes(of: best, as: SIMD8<Float>.self)
+                                ox += 8
+                            }
+                        }
+                        while ox < p.ow {
                             switch kind {
                             case .max:
-                                var best = -Float.infinity
-                                for kx in xs {
-                                    let value = start[kx * p.dw]
-                                    if value > best || value.isNaN { best = value }
-                                }
-                                row[ox] = best
+                                row[ox] = borderMax(ox)
                             case .average:
+                                let xs = columnTaps[ox], start = combined + (ox &* p.sw &- p.padLeft)
                                 var sum: Float = 0
-                                for kx in xs { sum += start[kx * p.dw] }
+                                for kx in xs { sum += start[kx &* p.dw] }
                                 let divisor = countIncludePad ? rowPadded[oy] * columnPadded[ox] : ys.count * xs.count
                                 row[ox] = divisor > 0 ? sum / Float(divisor) : 0
                             }
+                            ox += 1
                         }
                     }
                 }
