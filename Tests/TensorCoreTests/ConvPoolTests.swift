@@ -92,6 +92,21 @@ final class ConvPoolTests: XCTestCase {
         }
     }
 
+    /// Winograd F(2x2, 3x3) against the definition: odd and even planes (edge tiles), every
+    /// padding, a batch, and the epilogue.
+    func testWinogradConvMatchesDefinition() throws {
+        var rng = SeededRandom(seed: 33)
+        for (shape, pads, m) in [([1, 16, 14, 14], [1, 1, 1, 1], 16), ([2, 17, 12, 20], [0, 1, 2, 0], 18), ([1, 16, 17, 16], [0, 0, 0, 0], 20)] {
+            let x = randomFloats(shape, &rng), w = randomFloats([m, shape[1], 3, 3], &rng), bias = randomFloats([m], &rng)
+            let transformed = try WinogradWeights(weight: w)
+            let plain = try naiveConv(x, w, bias, strides: [1, 1], pads: pads, dilations: [1, 1], groups: 1).cast(to: .float32)
+            let residual = randomFloats(plain.shape, &rng)
+            let expected = try Tensor.binary(.add, plain, residual).activated(.relu)
+            let got = try Tensor.conv(x, weight: w, bias: bias, pads: pads, residual: residual, activation: .relu, winograd: transformed)
+            if let problem = mismatch(got, expected, absolute: 1e-3, relative: 1e-4) { XCTFail("winograd x\(shape) pads \(pads): \(problem)") }
+        }
+    }
+
     func testConvTransposeMatchesScatterDefinition() throws {
         var rng = SeededRandom(seed: 32)
         for _ in 0..<40 {

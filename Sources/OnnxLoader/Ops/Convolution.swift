@@ -12,6 +12,8 @@ struct ConvOperator: OnnxOperator {
     let strides: [Int]?, dilations: [Int]?, pads: [Int]?, kernelShape: [Int]?
     let groups: Int
     var activation: FusedActivation = .identity
+    /// Winograd-transformed weights, when they are a suitable constant (set at load).
+    var winograd: WinogradWeights?
 
     init(_ attributes: NodeAttributes) {
         autoPad = attributes.string("auto_pad", default: "NOTSET")
@@ -31,13 +33,14 @@ struct ConvOperator: OnnxOperator {
         let resolved = try resolvePads(autoPad: autoPad, pads: pads, spatial: spatial, kernel: kernel, strides: s, dilations: d, op: "Conv")
         let bias = inputs.optional(2)
         guard let residual = inputs.optional(3) else {
-            return [try Tensor.conv(x, weight: w, bias: bias, strides: s, pads: resolved, dilations: d, groups: groups, activation: activation)]
+            return [try Tensor.conv(x, weight: w, bias: bias, strides: s, pads: resolved, dilations: d, groups: groups, activation: activation,
+                                    winograd: winograd)]
         }
         let geometry = WindowGeometry(kernel: Array(w.shape.dropFirst(2)), strides: s, dilations: d, pads: resolved)
         let outputShape = try Array(x.shape.prefix(1)) + Array(w.shape.prefix(1)) + geometry.outputSize(spatial: spatial, op: "Conv")
         if x.dtype == .float32, residual.dtype == .float32, residual.shape == outputShape {
             return [try Tensor.conv(x, weight: w, bias: bias, strides: s, pads: resolved, dilations: d, groups: groups,
-                                    residual: residual, activation: activation)]
+                                    residual: residual, activation: activation, winograd: winograd)]
         }
         let y = try Tensor.conv(x, weight: w, bias: bias, strides: s, pads: resolved, dilations: d, groups: groups)
         // A broadcast residual or another dtype: the Add and the activation as separate passes.

@@ -91,6 +91,23 @@ enum GraphRewrite {
         return result.compactMap { $0 }
     }
 
+    /// Transforms, once, the weights of every 3x3 stride-1 ungrouped Conv whose weights are a
+    /// float32 constant with 16 to 256 input and output channels (the layers where Winograd's
+    /// F(2x2, 3x3) pays: large planes, small weights, so the 16/9 larger copy stays small).
+    static func prepareWinograd(_ steps: [CompiledGraph.Step], constants: [String: Value]) -> [CompiledGraph.Step] {
+        steps.map { step in
+            guard var conv = step.op as? ConvOperator, conv.groups == 1, step.node.inputs.count >= 2,
+                  (conv.strides ?? [1, 1]) == [1, 1], (conv.dilations ?? [1, 1]) == [1, 1],
+                  let weight = constants[step.node.inputs[1]]?.tensor, weight.dtype == .float32, weight.rank == 4,
+                  weight.shape[2] == 3, weight.shape[3] == 3, (16...256).contains(weight.shape[0]), (16...256).contains(weight.shape[1]),
+                  let transformed = try? WinogradWeights(weight: weight) else { return step }
+            conv.winograd = transformed
+            var prepared = step
+            prepared.op = conv
+            return prepared
+        }
+    }
+
     /// The fusable activation `node` computes on its first input, if it is one.
     private static func activation(of node: Node, constants: [String: Value], opsets: [String: Int]) -> FusedActivation? {
         guard node.domain.isEmpty, node.outputs.count == 1 else { return nil }

@@ -54,10 +54,11 @@ extension Tensor {
     /// `weight` `[M, C/groups, k...]` plus an optional `bias` `[M]`, then an optional `residual` of the
     /// output's shape added and `activation` applied in the same pass over each output row. float32
     /// (float16, bfloat16 and float64 go through float32). Depthwise convolutions use a direct
-    /// kernel; the rest im2col + sgemm.
+    /// kernel; 3x3 stride-1 ones given `winograd` (``WinogradWeights`` of this `weight`) and a
+    /// plane of 14x14 or more run Winograd's F(2x2, 3x3); the rest im2col + sgemm.
     public static func conv(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, strides: [Int]? = nil, pads: [Int]? = nil,
                             dilations: [Int]? = nil, groups: Int = 1, residual: Tensor? = nil,
-                            activation: FusedActivation = .identity) throws(TensorError) -> Tensor {
+                            activation: FusedActivation = .identity, winograd: WinogradWeights? = nil) throws(TensorError) -> Tensor {
         let op = "conv"
         guard input.dtype.isFloatingPoint else { throw .unsupportedDType(op: op, dtype: input.dtype) }
         let others = [weight.dtype] + (bias.map { [$0.dtype] } ?? []) + (residual.map { [$0.dtype] } ?? [])
@@ -65,7 +66,7 @@ extension Tensor {
         if input.dtype != .float32 {
             return try conv(input.cast(to: .float32), weight: weight.cast(to: .float32), bias: bias?.cast(to: .float32),
                             strides: strides, pads: pads, dilations: dilations, groups: groups,
-                            residual: residual?.cast(to: .float32), activation: activation).cast(to: input.dtype)
+                            residual: residual?.cast(to: .float32), activation: activation, winograd: winograd).cast(to: input.dtype)
         }
         guard input.rank >= 3, weight.rank == input.rank else {
             throw .shapeMismatch(op: op, shapes: [input.shape, weight.shape], reason: "conv needs [N, C, spatial...] inputs with weights of the same rank")
@@ -109,7 +110,12 @@ extension Tensor {
                 depthwise(px, pw, out, n: n, channels: c, plane, epilogue)
                 return output
             }
-            try im2colConv(px, pw, out, n: n, c: c, m: m, groups: groups, plane, epilogue)
+            if let winograd, winograd.shape == weight.shape, groups == 1, plane.kh == 3, plane.kw == 3, plane.sh == 1, plane.sw == 1,
+               plane.dh == 1, plane.dw == 1, plane.oh * plane.ow >= 196 {
+                try winogradConv(px, winograd, out, n: n, c: c, m: m, plane, epilogue)
+            } else {
+                try im2colConv(px, pw, out, n: n, c: c, m: m, groups: groups, plane, epilogue)
+            }
             return output
         }
         if !epilogue.isEmpty {
@@ -308,10 +314,10 @@ extension Tensor {
         }
         let pointwise = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.padTop == 0 && p.padLeft == 0 && p.oh == p.h && p.ow == p.w
         let byColumns = spatial >= mg
-        // Column blocks of whole output rows, about 1 MiB of unfolded windows each (half an L2), in a
+        // Column blocks of whole output rows, about 1 MiB of unfolded windows and outputs each (half an L2), in a
         // multiple of the thread count where the plane has the rows for it.
         let threads = ComputePool.threadCount
-        let widest = max(1, (262_144 / max(kSize, 1)) / max(p.ow, 1))
+        let widest = max(1, (262_144 / (kSize + mg)) / max(p.ow, 1))
         let wanted = min(p.oh, ((p.oh + widest - 1) / widest + threads - 1) / threads * threads)
         let blockRows = (p.oh + wanted - 1) / wanted
         let blocks = (p.oh + blockRows - 1) / blockRows
