@@ -153,7 +153,7 @@ extension Tensor {
                             }
                         }
                     }
-                    ParallelGemm.sgemm(transA: false, transB: false, m: mg, n: spatial, k: kSize, a: pw + group * mg * kSize, lda: kSize,
+                    ParallelGemm.gemm(transA: false, transB: false, m: mg, n: spatial, k: kSize, a: pw + group * mg * kSize, lda: kSize,
                                        b: cols, ldb: spatial, c: out + (batch * m + group * mg) * spatial, ldc: spatial)
                 }
             }
@@ -362,7 +362,7 @@ extension Tensor {
                         }
                         b = UnsafePointer(cols)
                     }
-                    ParallelGemm.sgemm(transA: false, transB: false, m: mg, n: spatial, k: kSize, a: kernel, lda: kSize, b: b, ldb: spatial,
+                    ParallelGemm.gemm(transA: false, transB: false, m: mg, n: spatial, k: kSize, a: kernel, lda: kSize, b: b, ldb: spatial,
                                        c: target, ldc: spatial)
                     guard !epilogue.isEmpty else { continue }
                     ComputePool.parallelRanges(mg, grain: max(1, 4096 / max(spatial, 1))) { rows in

@@ -41,7 +41,7 @@ extension Tensor {
                 columns.withUnsafeMutableBufferPointer { buffer in
                     guard let cols = buffer.baseAddress else { return }
                     // cols[mg * K, inSpatial] = W_g^T [mg * K, cg] x X_g [cg, inSpatial]
-                    ParallelGemm.sgemm(transA: true, transB: false, m: mg * kernelSize, n: inSpatial, k: cg, a: kernel, lda: mg * kernelSize,
+                    ParallelGemm.gemm(transA: true, transB: false, m: mg * kernelSize, n: inSpatial, k: cg, a: kernel, lda: mg * kernelSize,
                                        b: source, ldb: inSpatial, c: cols, ldc: inSpatial)
                     for channel in 0..<mg {
                         let target = out + (batch * m + group * mg + channel) * outSpatial

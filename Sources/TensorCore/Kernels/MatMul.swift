@@ -80,7 +80,7 @@ extension Tensor {
         }
     }
 
-    private static func gemmBatched<T: BinaryFloatingPoint & NumericElement>(_ a: Tensor, _ b: Tensor, _ batch: [Int], _ m: Int, _ n: Int, _ k: Int, _ type: T.Type) throws(TensorError) -> Tensor {
+    private static func gemmBatched<T: BinaryFloatingPoint & NumericElement & BlasScalar>(_ a: Tensor, _ b: Tensor, _ batch: [Int], _ m: Int, _ n: Int, _ k: Int, _ type: T.Type) throws(TensorError) -> Tensor {
         // BLAS writes every element (beta = 0) unless K is 0, when the product is all zeros.
         let output = k == 0 ? try Tensor(zeros: batch + [m, n], dtype: T.dtype) : try Tensor(uninitialized: batch + [m, n], dtype: T.dtype, op: "matmul")
         let batches = Shape.product(batch)
@@ -108,13 +108,8 @@ extension Tensor {
             let bPointer = bBase + right.offset(batchIndex: index, batch: batch) * size
             let cPointer = out + index * m * n * size
             let (ta, tb) = (left.transpose == CblasTrans, right.transpose == CblasTrans)
-            if T.self == Float.self {
-                ParallelGemm.sgemm(transA: ta, transB: tb, m: rows, n: n, k: k, a: aPointer.assumingMemoryBound(to: Float.self), lda: left.leading,
-                                   b: bPointer.assumingMemoryBound(to: Float.self), ldb: right.leading, c: cPointer.assumingMemoryBound(to: Float.self), ldc: n)
-            } else {
-                ParallelGemm.dgemm(transA: ta, transB: tb, m: rows, n: n, k: k, a: aPointer.assumingMemoryBound(to: Double.self), lda: left.leading,
-                                   b: bPointer.assumingMemoryBound(to: Double.self), ldb: right.leading, c: cPointer.assumingMemoryBound(to: Double.self), ldc: n)
-            }
+            ParallelGemm.gemm(transA: ta, transB: tb, m: rows, n: n, k: k, a: aPointer.assumingMemoryBound(to: T.self), lda: left.leading,
+                              b: bPointer.assumingMemoryBound(to: T.self), ldb: right.leading, c: cPointer.assumingMemoryBound(to: T.self), ldc: n)
         }
         // Many products (attention heads): one whole product per task; few: each split inside.
         if effectiveBatches >= ComputePool.threadCount {

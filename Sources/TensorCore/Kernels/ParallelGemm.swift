@@ -7,35 +7,18 @@ enum ParallelGemm {
     /// Below this many multiply-adds per task, splitting costs more than it saves.
     private static let minimumWorkPerTask = 1 << 18
 
-    /// `c = op(a) · op(b)` for row-major float32 matrices (beta 0: `c` need not be initialised).
-    static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-                      b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        split(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc) { ta, tb, m, n, k, a, lda, b, ldb, c, ldc in
-            // A single row or column is a matrix-vector product: no packing of the matrix.
-            if m == 1 {
-                cblas_sgemv(CblasRowMajor, tb == CblasTrans ? CblasNoTrans : CblasTrans, Int32(tb == CblasTrans ? n : k), Int32(tb == CblasTrans ? k : n),
-                            1, b, Int32(ldb), a, Int32(ta == CblasTrans ? lda : 1), 0, c, 1)
-            } else if n == 1 {
-                cblas_sgemv(CblasRowMajor, ta, Int32(ta == CblasTrans ? k : m), Int32(ta == CblasTrans ? m : k),
-                            1, a, Int32(lda), b, Int32(tb == CblasTrans ? 1 : ldb), 0, c, Int32(ldc))
-            } else {
-                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
-            }
-        }
-    }
-
-    /// `c = op(a) · op(b)` for row-major float64 matrices (beta 0).
-    static func dgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
-                      b: UnsafePointer<Double>, ldb: Int, c: UnsafeMutablePointer<Double>, ldc: Int) {
+    /// `c = op(a) · op(b)` for row-major float32 or float64 matrices (beta 0: `c` need not be
+    /// initialised). A single row or column is a matrix-vector product: no packing of the matrix.
+    static func gemm<T: BlasScalar>(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<T>, lda: Int,
+                                    b: UnsafePointer<T>, ldb: Int, c: UnsafeMutablePointer<T>, ldc: Int) {
         split(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc) { ta, tb, m, n, k, a, lda, b, ldb, c, ldc in
             if m == 1 {
-                cblas_dgemv(CblasRowMajor, tb == CblasTrans ? CblasNoTrans : CblasTrans, Int32(tb == CblasTrans ? n : k), Int32(tb == CblasTrans ? k : n),
-                            1, b, Int32(ldb), a, Int32(ta == CblasTrans ? lda : 1), 0, c, 1)
+                T.gemv(tb == CblasTrans ? CblasNoTrans : CblasTrans, tb == CblasTrans ? n : k, tb == CblasTrans ? k : n,
+                       b, ldb, a, ta == CblasTrans ? lda : 1, c, 1)
             } else if n == 1 {
-                cblas_dgemv(CblasRowMajor, ta, Int32(ta == CblasTrans ? k : m), Int32(ta == CblasTrans ? m : k),
-                            1, a, Int32(lda), b, Int32(tb == CblasTrans ? 1 : ldb), 0, c, Int32(ldc))
+                T.gemv(ta, ta == CblasTrans ? k : m, ta == CblasTrans ? m : k, a, lda, b, tb == CblasTrans ? 1 : ldb, c, ldc)
             } else {
-                cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+                T.gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc)
             }
         }
     }
@@ -65,5 +48,38 @@ enum ParallelGemm {
                 call(ta, tb, m, last - first, k, a, lda, b + first * (transB ? ldb : 1), ldb, c + first, ldc)
             }
         }
+    }
+}
+
+/// An element type with BLAS routines: `gemm` (`c = op(a) op(b)`) and `gemv` (`y = op(a) x`),
+/// row-major, alpha 1, beta 0.
+protocol BlasScalar {
+    static func gemm(_ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+                     _ b: UnsafePointer<Self>, _ ldb: Int, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+    static func gemv(_ trans: CBLAS_TRANSPOSE, _ rows: Int, _ columns: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+                     _ x: UnsafePointer<Self>, _ incx: Int, _ y: UnsafeMutablePointer<Self>, _ incy: Int)
+}
+
+extension Float: BlasScalar {
+    static func gemm(_ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                     _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+    }
+
+    static func gemv(_ trans: CBLAS_TRANSPOSE, _ rows: Int, _ columns: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                     _ x: UnsafePointer<Float>, _ incx: Int, _ y: UnsafeMutablePointer<Float>, _ incy: Int) {
+        cblas_sgemv(CblasRowMajor, trans, Int32(rows), Int32(columns), 1, a, Int32(lda), x, Int32(incx), 0, y, Int32(incy))
+    }
+}
+
+extension Double: BlasScalar {
+    static func gemm(_ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+                     _ b: UnsafePointer<Double>, _ ldb: Int, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+        cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+    }
+
+    static func gemv(_ trans: CBLAS_TRANSPOSE, _ rows: Int, _ columns: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+                     _ x: UnsafePointer<Double>, _ incx: Int, _ y: UnsafeMutablePointer<Double>, _ incy: Int) {
+        cblas_dgemv(CblasRowMajor, trans, Int32(rows), Int32(columns), 1, a, Int32(lda), x, Int32(incx), 0, y, Int32(incy))
     }
 }
