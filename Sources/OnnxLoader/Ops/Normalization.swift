@@ -54,3 +54,20 @@ func registerNormalization(_ registry: inout OperatorRegistry) {
         }
     }
 }
+
+/// MeanVarianceNormalization, as its ONNX function body computes it:
+/// `(X - mean) / (sqrt(mean(X²) - mean²) + 1e-9)` over `axes` (default [0, 2, 3]).
+func registerMeanVarianceNormalization(_ registry: inout OperatorRegistry) {
+    registry.register("MeanVarianceNormalization", since: [9, 13]) { attributes in
+        let axes = attributes.ints("axes") ?? [0, 2, 3]
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "MeanVarianceNormalization")
+            let mean = try x.reduce(.mean, axes: axes, keepDims: true)
+            let two = try Tensor(scalar: Float(2)).cast(to: x.dtype)
+            let meanOfSquares = try Tensor.binary(.pow, x, two).reduce(.mean, axes: axes, keepDims: true)
+            let variance = try Tensor.binary(.sub, meanOfSquares, Tensor.binary(.pow, mean, two))
+            let deviation = try Tensor.binary(.add, variance.unary(.sqrt), Tensor(scalar: Float(1e-9)).cast(to: x.dtype))
+            return [try Tensor.binary(.div, Tensor.binary(.sub, x, mean), deviation)]
+        }
+    }
+}

@@ -64,3 +64,46 @@ func registerPooling(_ registry: inout OperatorRegistry) {
         }
     }
 }
+
+/// MaxUnpool: each value of X written at the flat position its index (from MaxPool's Indices)
+/// names in the unpooled shape; zeros elsewhere. `output_shape` (input 2) may be larger than the
+/// inferred shape: the unpooled block then sits at its start.
+func registerMaxUnpool(_ registry: inout OperatorRegistry) {
+    registry.register("MaxUnpool", since: [9, 11, 22]) { attributes in
+        guard let kernel = attributes.ints("kernel_shape") else { throw attributes.error("kernel_shape is required") }
+        let strides = attributes.ints("strides") ?? Array(repeating: 1, count: kernel.count)
+        let pads = attributes.ints("pads") ?? Array(repeating: 0, count: 2 * kernel.count)
+        return ClosureOperator { inputs in
+            let x = try inputs.required(0, "MaxUnpool"), indices = try inputs.required(1, "MaxUnpool")
+            let rank = kernel.count
+            guard x.rank == rank + 2, strides.count == rank, pads.count == 2 * rank, indices.shape == x.shape else {
+                throw TensorError.shapeMismatch(op: "MaxUnpool", shapes: [x.shape, indices.shape],
+                                                reason: "X and I must share an [N, C, \(rank) spatial] shape matching kernel_shape \(kernel)")
+            }
+            var inferred = Array(x.shape.prefix(2))
+            for axis in 0..<rank {
+                inferred.append((x.shape[axis + 2] - 1) * strides[axis] - (pads[axis] + pads[axis + rank]) + kernel[axis])
+            }
+            let requested = try inputs.optional(2).map { try $0.intValues("MaxUnpool") } ?? inferred
+            guard requested.count == inferred.count, zip(requested, inferred).allSatisfy({ $0 >= $1 }), inferred.allSatisfy({ $0 > 0 }) else {
+                throw TensorError.invalidArgument(op: "MaxUnpool", reason: "output_shape \(requested) must cover the unpooled shape \(inferred)")
+            }
+            let values = try x.cast(to: .float64).scalars(as: Double.self)
+            let targets = try indices.intValues("MaxUnpool")
+            let total = inferred.reduce(1, *)
+            var unpooled = [Double](repeating: 0, count: total)
+            for (value, target) in zip(values, targets) {
+                guard target >= 0, target < total else {
+                    throw TensorError.invalidArgument(op: "MaxUnpool", reason: "index \(target) is outside the unpooled shape \(inferred)")
+                }
+                unpooled[target] = value
+            }
+            var result = try Tensor(shape: inferred, scalars: unpooled)
+            if requested != inferred {
+                let padding = zip(requested, inferred).map { $0 - $1 }
+                result = try result.padded(Array(repeating: 0, count: padding.count) + padding)
+            }
+            return [try result.cast(to: x.dtype)]
+        }
+    }
+}
