@@ -52,6 +52,7 @@ struct OperatorRegistry: Sendable {
         registerNonZero(&registry)
         registerMeanVarianceNormalization(&registry)
         registerMaxUnpool(&registry)
+        registerTfIdfVectorizer(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
