@@ -53,6 +53,7 @@ struct OperatorRegistry: Sendable {
         registerMeanVarianceNormalization(&registry)
         registerMaxUnpool(&registry)
         registerTfIdfVectorizer(&registry)
+        registerOptimizers(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
