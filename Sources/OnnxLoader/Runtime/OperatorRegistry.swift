@@ -54,6 +54,7 @@ struct OperatorRegistry: Sendable {
         registerMaxUnpool(&registry)
         registerTfIdfVectorizer(&registry)
         registerOptimizers(&registry)
+        registerTensorScatter(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
