@@ -55,6 +55,7 @@ struct OperatorRegistry: Sendable {
         registerTfIdfVectorizer(&registry)
         registerOptimizers(&registry)
         registerTensorScatter(&registry)
+        registerRoiAlign(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
