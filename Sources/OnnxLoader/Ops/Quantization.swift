@@ -18,11 +18,14 @@ func registerQuantization(_ registry: inout OperatorRegistry) {
             let scale = try quantizationParameter(try inputs.required(1, "QuantizeLinear"), like: x, axis: axis, block: block)
             let zero = try zeroPoint.map { try quantizationParameter($0, like: x, axis: axis, block: block) }
             let floatTarget = target.isNarrow && ![DType.int4, .uint4, .int2, .uint2].contains(target)
-            // Float targets round on their own grid; integer targets round to integers first.
-            var y = try Tensor.binary(.div, x.cast(to: .float64), scale.cast(to: .float64))
+            // x / scale in the input's precision (float32 for float32 and narrower inputs), as the
+            // reference and onnxruntime do: a float64 quotient can fall on the other side of a
+            // rounding tie. Float targets round on their own grid; integer targets to integers first.
+            let precision: DType = x.dtype == .float64 ? .float64 : .float32
+            var y = try Tensor.binary(.div, x.cast(to: precision), scale.cast(to: precision))
             if !floatTarget { y = try y.unary(.round) }
-            if let zero { y = try Tensor.binary(.add, y, zero.cast(to: .float64)) }
-            return [floatTarget ? try y.cast(to: target, saturate: saturate) : try saturated(y, to: target)]
+            if let zero { y = try Tensor.binary(.add, y, zero.cast(to: precision)) }
+            return [floatTarget ? try y.cast(to: target, saturate: saturate) : try saturated(y.cast(to: .float64), to: target)]
         }
     }
     registry.register("DequantizeLinear", since: [10, 13, 19, 21, 23, 24]) { attributes in
