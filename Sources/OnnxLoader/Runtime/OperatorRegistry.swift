@@ -56,6 +56,7 @@ struct OperatorRegistry: Sendable {
         registerOptimizers(&registry)
         registerTensorScatter(&registry)
         registerRoiAlign(&registry)
+        registerCausalConvWithState(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
