@@ -57,6 +57,7 @@ struct OperatorRegistry: Sendable {
         registerTensorScatter(&registry)
         registerRoiAlign(&registry)
         registerCausalConvWithState(&registry)
+        registerLinearAttention(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
