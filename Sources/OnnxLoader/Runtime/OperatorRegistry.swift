@@ -58,6 +58,7 @@ struct OperatorRegistry: Sendable {
         registerRoiAlign(&registry)
         registerCausalConvWithState(&registry)
         registerLinearAttention(&registry)
+        registerDeformConv(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
