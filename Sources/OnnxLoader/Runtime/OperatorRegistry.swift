@@ -59,6 +59,7 @@ struct OperatorRegistry: Sendable {
         registerCausalConvWithState(&registry)
         registerLinearAttention(&registry)
         registerDeformConv(&registry)
+        registerMelWeightMatrix(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
