@@ -8,6 +8,12 @@ func registerControlFlow(_ registry: inout OperatorRegistry) {
     registry.register("Loop", since: [1, 11, 13, 16, 19, 21]) { attributes in
         LoopOperator(body: try attributes.compiledGraph("body"))
     }
+    registry.register("Scan", since: [8]) { attributes in
+        guard let scanInputs = attributes.int("num_scan_inputs") else { throw attributes.error("num_scan_inputs is required") }
+        return BatchedScanOperator(scan: ScanOperator(body: try attributes.compiledGraph("body"), scanInputCount: scanInputs,
+                                                      inputDirections: attributes.ints("directions"), outputDirections: nil,
+                                                      inputAxes: nil, outputAxes: nil))
+    }
     registry.register("Scan", since: [9, 11, 16, 19, 21]) { attributes in
         guard let scanInputs = attributes.int("num_scan_inputs") else { throw attributes.error("num_scan_inputs is required") }
         return ScanOperator(body: try attributes.compiledGraph("body"), scanInputCount: scanInputs,
@@ -116,5 +122,52 @@ struct ScanOperator: ValueOperator {
             return try Tensor.concat(ordered.map { try $0.unsqueezed(axes: [axis]) }, axis: axis)
         }
         return (states + outputs).map(Value.tensor)
+    }
+}
+
+/// Scan as opset 8 defines it: every input and output carries a leading batch axis, and an
+/// optional first input, `sequence_lens`, gives each batch entry's length (the full scan length
+/// when absent). Each entry runs as an opset-9 Scan; scan outputs of shorter entries are padded
+/// with zeros to the full length.
+struct BatchedScanOperator: ValueOperator {
+    let scan: ScanOperator
+
+    func run(values inputs: [Value?], scope: ValueScope) throws -> [Value] {
+        let op = "Scan"
+        guard !inputs.isEmpty else { throw TensorError.invalidArgument(op: op, reason: "takes sequence_lens (may be empty) and the scanned inputs") }
+        let tensors = try (1..<inputs.count).map { try inputs.requiredTensor($0, op) }
+        guard let batch = tensors.first?.shape.first, tensors.allSatisfy({ $0.rank >= 1 && $0.shape[0] == batch }) else {
+            throw TensorError.shapeMismatch(op: op, shapes: tensors.map(\.shape), reason: "every input needs the same leading batch axis")
+        }
+        let sequences = tensors.suffix(scan.scanInputCount)
+        let fullLength = sequences.first.map { $0.rank >= 2 ? $0.shape[1] : 0 } ?? 0
+        let lengths = try inputs.tensor(0).map { try $0.intValues(op) } ?? Array(repeating: fullLength, count: batch)
+        guard lengths.count == batch, lengths.allSatisfy({ $0 >= 0 && $0 <= fullLength }) else {
+            throw TensorError.invalidArgument(op: op, reason: "sequence_lens needs \(batch) lengths between 0 and \(fullLength), got \(lengths)")
+        }
+        let stateCount = tensors.count - scan.scanInputCount
+        var perEntry: [[Tensor]] = []
+        for entry in 0..<batch {
+            let slices = try tensors.enumerated().map { index, tensor -> Value in
+                var slice = try tensor.sliced(axis: 0, start: entry, end: entry + 1).squeezed(axes: [0])
+                if index >= stateCount { slice = try slice.sliced(axis: 0, start: 0, end: lengths[entry]) }
+                return .tensor(slice.contiguous())
+            }
+            let results = try scan.run(values: slices, scope: scope).map { value -> Tensor in
+                guard let tensor = value.tensor else { throw TensorError.invalidArgument(op: op, reason: "body outputs must be tensors") }
+                return tensor
+            }
+            // Scan outputs of a shorter entry: zeros after its last step.
+            perEntry.append(try results.enumerated().map { index, tensor in
+                guard index >= stateCount, lengths[entry] < fullLength, tensor.rank >= 1 else { return tensor }
+                var pads = [Int](repeating: 0, count: 2 * tensor.rank)
+                pads[tensor.rank] = fullLength - tensor.shape[0]
+                return try tensor.padded(pads)
+            })
+        }
+        let outputCount = perEntry.first?.count ?? 0
+        return try (0..<outputCount).map { k in
+            .tensor(try Tensor.concat(perEntry.map { try $0[k].unsqueezed(axes: [0]) }, axis: 0))
+        }
     }
 }
