@@ -60,6 +60,7 @@ struct OperatorRegistry: Sendable {
         registerLinearAttention(&registry)
         registerDeformConv(&registry)
         registerMelWeightMatrix(&registry)
+        registerTreeEnsemble(&registry)
         registerConvolution(&registry)
         registerConvTranspose(&registry)
         registerResize(&registry)
