@@ -62,6 +62,41 @@ final class GraphRewriteTests: XCTestCase {
         XCTAssertEqual(try got?.scalars(as: Float.self), try Tensor.binary(.add, conv, bias).scalars(as: Float.self))
     }
 
+    /// MobileNetV2's `1x1 Conv -> Clip -> 3x3 depthwise Conv -> Clip -> 1x1 Conv -> Add` becomes
+    /// one step giving the separate ops' values (to rounding: sums run in another order); a
+    /// depthwise output read twice keeps the chain apart.
+    func testInvertedResidualChainsFuseIntoOneStep() throws {
+        let x = try values([1, 8, 40, 42], seed: 11)
+        let weights = ["we": try values([64, 8, 1, 1], seed: 12), "be": try values([64], seed: 13),
+                       "wd": try values([64, 1, 3, 3], seed: 14), "bd": try values([64], seed: 15),
+                       "wp": try values([8, 64, 1, 1], seed: 16), "bp": try values([8], seed: 17),
+                       "low": Tensor(scalar: Float(0)), "high": Tensor(scalar: Float(6))]
+        let depthwise: [String: Attribute] = ["pads": .ints([1, 1, 1, 1]), "group": .int(64), "kernel_shape": .ints([3, 3])]
+        let head = [node("Conv", ["x", "we", "be"], ["e"]), node("Clip", ["e", "low", "high"], ["e6"]),
+                    node("Conv", ["e6", "wd", "bd"], ["d"], depthwise), node("Clip", ["d", "low", "high"], ["d6"])]
+        let six = FusedActivation.clip(lower: 0, upper: 6)
+        let expanded = try Tensor.conv(x, weight: weights["we"]!, bias: weights["be"]!, activation: six)
+        let filtered = try Tensor.conv(expanded, weight: weights["wd"]!, bias: weights["bd"]!, pads: [1, 1, 1, 1], groups: 64, activation: six)
+        let projected = try Tensor.conv(filtered, weight: weights["wp"]!, bias: weights["bp"]!)
+        let fused = try CompiledGraph(graph: graph(head + [node("Conv", ["d6", "wp", "bp"], ["p"]), node("Add", ["p", "x"], ["y"])],
+                                                   inputs: ["x"], outputs: ["y"], initializers: weights), opsets: ["": 20])
+        XCTAssertEqual(fused.steps.count, 1)
+        XCTAssertTrue(fused.steps.first?.op is InvertedResidualOperator)
+        let got = try XCTUnwrap(fused.run(["x": .tensor(x)], parent: nil)[0].tensor)
+        let expected = try Tensor.binary(.add, projected, x)
+        XCTAssertEqual(got.shape, expected.shape)
+        let difference = zip(try got.scalars(as: Float.self), try expected.scalars(as: Float.self)).map { abs($0 - $1) }.max() ?? .infinity
+        XCTAssertLessThan(difference, 1e-4)
+        // The depthwise output is also a graph output: the convolutions stay separate.
+        let apart = try CompiledGraph(graph: graph(head + [node("Conv", ["d6", "wp", "bp"], ["y"])], inputs: ["x"], outputs: ["y", "d6"],
+                                                   initializers: weights), opsets: ["": 20])
+        XCTAssertFalse(apart.steps.contains { $0.op is InvertedResidualOperator })
+        // A 1x1 Conv fed by another op (SqueezeNet's Relu -> Conv) is left as it is.
+        let relu = try CompiledGraph(graph: graph([node("Relu", ["x"], ["r"]), node("Conv", ["r", "wp2"], ["y"])], inputs: ["x"], outputs: ["y"],
+                                                  initializers: ["wp2": try values([4, 8, 1, 1], seed: 18)]), opsets: ["": 20])
+        XCTAssertEqual(relu.steps.count, 2)
+    }
+
     func testConstantSubgraphsFoldAtLoad() throws {
         let scale = try values([2, 3], seed: 6)
         let nodes = [

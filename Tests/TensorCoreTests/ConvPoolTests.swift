@@ -60,8 +60,8 @@ final class ConvPoolTests: XCTestCase {
         XCTAssertNil(mismatch(try Tensor.conv(x, weight: w), naiveConv(x, w, nil, strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], groups: 1), absolute: 1e-4, relative: 1e-4))
     }
 
-    /// Wide rows reach the vector paths of the 3x3 depthwise kernel (8 outputs at a time, strides
-    /// 1 and 2) and of the epilogue; residual and activation match the separate Add and activation.
+    /// Wide rows reach the vector paths of the 3x3 depthwise kernel (a register's width of
+    /// outputs at a time, strides 1 and 2), narrow ones its small-plane path, and the epilogue's; residual and activation match the separate Add and activation.
     func testConvEpilogueAndWideDepthwiseMatchDefinition() throws {
         var rng = SeededRandom(seed: 31)
         let activations: [FusedActivation] = [.identity, .relu, .clip(lower: -0.5, upper: 0.75), .leakyRelu(alpha: 0.1)]
@@ -71,7 +71,7 @@ final class ConvPoolTests: XCTestCase {
             let kernel = depthwise ? [3, 3] : [Int.random(in: 1...3, using: &rng), 3]
             let strides = [Int.random(in: 1...2, using: &rng), Int.random(in: 1...2, using: &rng)]
             let pads = randomShape(rank: 4, &rng, dims: 0...1)
-            let x = randomFloats([Int.random(in: 1...2, using: &rng), channels, Int.random(in: 3...12, using: &rng), Int.random(in: 5...41, using: &rng)], &rng)
+            let x = randomFloats([Int.random(in: 1...2, using: &rng), channels, Int.random(in: 3...12, using: &rng), Int.random(in: 3...41, using: &rng)], &rng)
             let m = depthwise ? channels : Int.random(in: 1...4, using: &rng)
             let w = randomFloats([m, depthwise ? 1 : channels] + kernel, &rng)
             let bias = randomFloats([m], &rng)
@@ -90,6 +90,68 @@ final class ConvPoolTests: XCTestCase {
         XCTAssertThrowsError(try Tensor.conv(x, weight: w, residual: randomFloats([1, 2, 3, 3], &rng))) { error in
             XCTAssertTrue("\(error)".contains("residual"), "\(error)")
         }
+    }
+
+    /// 1x1 convolutions on both sides of ShallowGemm's depth limit (its 4-row x 3-vector tiles,
+    /// the leftover rows, the overlapping last vector and planes narrower than a vector), with
+    /// bias, residual and activation, against the definition.
+    func testPointwiseConvMatchesDefinitionAcrossDepths() throws {
+        var rng = SeededRandom(seed: 34)
+        for (channels, m, height, width) in [(3, 7, 9, 13), (16, 13, 11, 12), (27, 32, 5, 7), (32, 5, 3, 2), (33, 9, 10, 10), (48, 6, 7, 9)] {
+            let x = randomFloats([2, channels, height, width], &rng), w = randomFloats([m, channels, 1, 1], &rng)
+            let bias = randomFloats([m], &rng)
+            let plain = try naiveConv(x, w, bias, strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], groups: 1).cast(to: .float32)
+            let residual = randomFloats(plain.shape, &rng)
+            let expected = try Tensor.binary(.add, plain, residual).activated(.clip(lower: -1, upper: 3))
+            let got = try Tensor.conv(x, weight: w, bias: bias, residual: residual, activation: .clip(lower: -1, upper: 3))
+            if let problem = mismatch(got, expected, absolute: 1e-4, relative: 1e-4) { XCTFail("1x1 conv x\(x.shape) w\(w.shape): \(problem)") }
+        }
+    }
+
+    /// The fused inverted-residual block against its three convolutions run one after another:
+    /// planes large enough to be streamed in strips (odd sizes, strides 1 and 2, a batch, with
+    /// and without expansion and residual) and small ones, on one and two threads.
+    func testInvertedResidualBlockMatchesItsConvolutions() throws {
+        var rng = SeededRandom(seed: 35)
+        defer { ComputePool.configure(threads: nil) }
+        let six = FusedActivation.clip(lower: 0, upper: 6)
+        let cases: [(input: [Int], expanded: Int?, output: Int, stride: Int, residual: Bool)] = [
+            ([2, 8, 45, 47], 64, 8, 1, true), ([1, 16, 46, 45], 96, 24, 2, false), ([1, 64, 41, 50], nil, 16, 1, false),
+            ([1, 40, 48, 48], 48, 40, 1, true), ([1, 24, 7, 7], 144, 24, 1, true), ([2, 16, 14, 13], 96, 32, 2, false),
+        ]
+        for threads in [1, 2] {
+            ComputePool.configure(threads: threads)
+            for (shape, expanded, output, stride, hasResidual) in cases {
+                let channels = expanded ?? shape[1]
+                let x = randomFloats(shape, &rng, in: -1...1)
+                let expansion = try expanded.map { (weight: randomFloats([$0, shape[1], 1, 1], &rng, in: -0.5...0.5), bias: Optional(randomFloats([$0], &rng)),
+                                                    activation: six) }
+                let depthwise = (weight: randomFloats([channels, 1, 3, 3], &rng, in: -0.5...0.5), bias: Optional(randomFloats([channels], &rng)),
+                                 activation: FusedActivation.leakyRelu(alpha: 0.1))
+                let projection = (weight: randomFloats([output, channels, 1, 1], &rng, in: -0.3...0.3), bias: Optional(randomFloats([output], &rng)),
+                                  activation: hasResidual ? FusedActivation.identity : .relu)
+                let block = try InvertedResidualBlock(expansion: expansion, depthwise: depthwise, stride: stride, projection: projection)
+                var expected = x
+                if let expansion {
+                    expected = try Tensor.conv(expected, weight: expansion.weight, bias: expansion.bias, activation: expansion.activation)
+                }
+                expected = try Tensor.conv(expected, weight: depthwise.weight, bias: depthwise.bias, strides: [stride, stride], pads: [1, 1, 1, 1],
+                                           groups: channels, activation: depthwise.activation)
+                let outputShape = try XCTUnwrap(block.outputShape(input: shape))
+                let residual = hasResidual ? randomFloats(outputShape, &rng) : nil
+                expected = try Tensor.conv(expected, weight: projection.weight, bias: projection.bias, residual: residual, activation: projection.activation)
+                let got = try block(x, residual: residual)
+                XCTAssertEqual(got.shape, outputShape)
+                if let problem = mismatch(got, expected, absolute: 1e-5, relative: 1e-4) {
+                    XCTFail("block x\(shape) expanded \(channels) stride \(stride), \(threads) threads: \(problem)")
+                }
+            }
+        }
+        let block = try InvertedResidualBlock(expansion: nil, depthwise: (randomFloats([4, 1, 3, 3], &rng), nil, .relu), stride: 1,
+                                              projection: (randomFloats([2, 4, 1, 1], &rng), nil, .identity))
+        XCTAssertThrowsError(try block(randomFloats([1, 3, 8, 8], &rng))) { XCTAssertTrue("\($0)".contains("[N, 4, H, W]"), "\($0)") }
+        XCTAssertThrowsError(try InvertedResidualBlock(expansion: nil, depthwise: (randomFloats([4, 1, 3, 3], &rng), nil, .relu), stride: 3,
+                                                       projection: (randomFloats([2, 4, 1, 1], &rng), nil, .identity)))
     }
 
     /// Winograd F(2x2, 3x3) against the definition: odd and even planes (edge tiles), every

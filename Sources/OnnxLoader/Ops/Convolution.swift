@@ -50,6 +50,23 @@ struct ConvOperator: OnnxOperator {
     }
 }
 
+/// A `[1x1 Conv ->] 3x3 depthwise Conv -> 1x1 Conv [-> Add residual]` chain (MobileNetV2's
+/// inverted-residual block) merged at load into one step: input 0 the block's input, input 1
+/// the residual when there is one.
+struct InvertedResidualOperator: OnnxOperator {
+    let block: InvertedResidualBlock
+
+    func run(_ inputs: [Tensor?]) throws -> [Tensor] {
+        let x = try inputs.required(0, "Conv")
+        guard let residual = inputs.optional(1) else { return [try block(x)] }
+        if residual.dtype == .float32, residual.shape == block.outputShape(input: x.shape) {
+            return [try block(x, residual: residual)]
+        }
+        // A broadcast residual (the fusion only allows one when the projection has no activation).
+        return [try Tensor.binary(.add, block(x), residual)]
+    }
+}
+
 /// Explicit begin/end pads for an ONNX `auto_pad` setting (NOTSET uses `pads`, default zeros).
 func resolvePads(autoPad: String, pads: [Int]?, spatial: [Int], kernel: [Int], strides: [Int], dilations: [Int], op: String) throws -> [Int] {
     let rank = spatial.count

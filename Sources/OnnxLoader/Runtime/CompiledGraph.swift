@@ -102,6 +102,7 @@ final class CompiledGraph: @unchecked Sendable {
         var constants = graph.initializers.filter { !overridable.contains($0.key) }.mapValues(Value.tensor)
         built = GraphRewrite.foldConstants(built, into: &constants)
         built = GraphRewrite.fuseConvolutions(built, constants: constants, graphOutputs: Set(graph.outputs.map(\.name)), opsets: opsets)
+        built = GraphRewrite.fuseInvertedResiduals(built, constants: constants, graphOutputs: Set(graph.outputs.map(\.name)))
         built = GraphRewrite.prepareWinograd(built, constants: constants)
         for (name, tensor) in graph.initializers where overridable.contains(name) { constants[name] = .tensor(tensor) }
         self.constants = constants

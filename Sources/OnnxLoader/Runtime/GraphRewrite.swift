@@ -1,7 +1,8 @@
 import TensorCore
 
-/// Load-time rewrites of a compiled graph's steps: constant subgraphs folded into values, and a
-/// convolution merged with the residual Add and activation that follow it.
+/// Load-time rewrites of a compiled graph's steps: constant subgraphs folded into values, a
+/// convolution merged with the residual Add and activation that follow it, and MobileNet-style
+/// expansion, depthwise and projection convolutions merged into one block.
 enum GraphRewrite {
     /// Ops whose result is not a function of their inputs (or that read subgraphs): never folded.
     private static let unfoldable: Set<String> = [
@@ -87,6 +88,76 @@ enum GraphRewrite {
             result[index] = nil
             // The chain runs where its last node ran: by then the residual exists too.
             result[last] = CompiledGraph.Step(node: fused, op: conv, needs: needs)
+        }
+        return result.compactMap { $0 }
+    }
+
+    /// Merges each `[1x1 Conv ->] 3x3 depthwise Conv -> 1x1 Conv` chain of fused convolutions
+    /// (after ``fuseConvolutions``: activations and the projection's residual already inside)
+    /// into one ``InvertedResidualOperator`` step, which keeps the expanded tensor in cache.
+    /// Every weight and bias must be a float32 constant; the depthwise convolution must have
+    /// padding 1 and stride 1 or 2; the values between the convolutions must be read by the
+    /// next one only and not be graph outputs.
+    static func fuseInvertedResiduals(_ steps: [CompiledGraph.Step], constants: [String: Value], graphOutputs: Set<String>) -> [CompiledGraph.Step] {
+        var uses: [String: Int] = [:]
+        var producer: [String: Int] = [:]
+        for (index, step) in steps.enumerated() {
+            for name in step.needs where !name.isEmpty { uses[name, default: 0] += 1 }
+            for name in step.node.outputs where !name.isEmpty { producer[name] = index }
+        }
+        /// The step producing `value` when only one step reads it and it is not a graph output.
+        func privateProducer(of value: String) -> Int? {
+            guard uses[value] == 1, !graphOutputs.contains(value) else { return nil }
+            return producer[value]
+        }
+        /// A Conv step's weights, bias and activation when it has the geometry asked for and no residual.
+        func stage(_ step: CompiledGraph.Step, kernel: Int, groups: (_ groups: Int, _ weight: Tensor) -> Bool, strides: Set<[Int]>, pads: [Int])
+            -> (weight: Tensor, bias: Tensor?, activation: FusedActivation, stride: Int)? {
+            let node = step.node
+            guard node.domain.isEmpty, let conv = step.op as? ConvOperator, conv.autoPad == "NOTSET", node.outputs.count == 1,
+                  (2...4).contains(node.inputs.count),
+                  let weight = constants[node.inputs[1]]?.tensor, weight.dtype == .float32, weight.rank == 4,
+                  weight.shape[2] == kernel, weight.shape[3] == kernel, groups(conv.groups, weight),
+                  (conv.kernelShape ?? [kernel, kernel]) == [kernel, kernel], (conv.dilations ?? [1, 1]) == [1, 1],
+                  (conv.pads ?? [0, 0, 0, 0]) == pads, strides.contains(conv.strides ?? [1, 1]) else { return nil }
+            var bias: Tensor?
+            if node.inputs.count > 2, !node.inputs[2].isEmpty {
+                guard let constant = constants[node.inputs[2]]?.tensor, constant.dtype == .float32 else { return nil }
+                bias = constant
+            }
+            return (weight, bias, conv.activation, (conv.strides ?? [1, 1])[0])
+        }
+        var result = steps.map { Optional($0) }
+        for (index, step) in steps.enumerated() {
+            // The projection: 1x1, ungrouped, stride 1, maybe with a residual (input 3).
+            guard let projection = stage(step, kernel: 1, groups: { groups, _ in groups == 1 }, strides: [[1, 1]], pads: [0, 0, 0, 0]),
+                  let depthwiseIndex = privateProducer(of: step.node.inputs[0]), result[depthwiseIndex] != nil,
+                  let depthwise = stage(steps[depthwiseIndex], kernel: 3, groups: { groups, weight in groups == weight.shape[0] && weight.shape[1] == 1 },
+                                        strides: [[1, 1], [2, 2]], pads: [1, 1, 1, 1]),
+                  steps[depthwiseIndex].node.inputs.count <= 3 else { continue }
+            var chain = [depthwiseIndex]
+            var blockInput = steps[depthwiseIndex].node.inputs[0]
+            var expansion: (weight: Tensor, bias: Tensor?, activation: FusedActivation)?
+            if let expansionIndex = privateProducer(of: blockInput), result[expansionIndex] != nil,
+               steps[expansionIndex].node.inputs.count <= 3,
+               let found = stage(steps[expansionIndex], kernel: 1, groups: { groups, _ in groups == 1 }, strides: [[1, 1]], pads: [0, 0, 0, 0]) {
+                expansion = (found.weight, found.bias, found.activation)
+                chain.append(expansionIndex)
+                blockInput = steps[expansionIndex].node.inputs[0]
+            }
+            guard let block = try? InvertedResidualBlock(expansion: expansion,
+                                                         depthwise: (depthwise.weight, depthwise.bias, depthwise.activation),
+                                                         stride: depthwise.stride,
+                                                         projection: (projection.weight, projection.bias, projection.activation)) else { continue }
+            let residual = step.node.inputs.count > 3 ? step.node.inputs[3] : ""
+            // A residual that turns out to broadcast is added after the block: only right without an activation.
+            guard residual.isEmpty || projection.activation == .identity else { continue }
+            var fused = step.node
+            fused.name = (chain.reversed().map { steps[$0].node.name } + [step.node.name]).joined(separator: "+")
+            fused.inputs = residual.isEmpty ? [blockInput] : [blockInput, residual]
+            fused.attributes = [:]
+            for link in chain { result[link] = nil }
+            result[index] = CompiledGraph.Step(node: fused, op: InvertedResidualOperator(block: block), needs: fused.inputs)
         }
         return result.compactMap { $0 }
     }

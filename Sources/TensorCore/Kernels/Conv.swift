@@ -182,6 +182,13 @@ extension Tensor {
             let last = w - 1 - shift < 0 ? 0 : (w - 1 - shift) / sw + 1
             return first..<max(first, min(last, ow))
         }
+
+        /// For a 3x3 undilated window: the output columns whose three input columns all lie inside the row.
+        var depthwise3x3Interior: Range<Int> {
+            let start = min(ow, (padLeft + sw - 1) / sw)
+            let end = w - 3 + padLeft < 0 ? start : max(start, min(ow, (w - 3 + padLeft) / sw + 1))
+            return start..<end
+        }
     }
 
     private static func depthwise(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
@@ -220,89 +227,185 @@ extension Tensor {
         }
     }
 
-    /// 3x3 depthwise convolution (the MobileNet case): each output is its nine taps summed in
-    /// registers, eight outputs at a time for strides 1 and 2 (stride 2 splits 16 loaded inputs
-    /// into even and odd lanes); rows above or below the input read a zero row, and only the
-    /// border columns check bounds. Each channel gets its epilogue right after it is computed.
+    /// 3x3 depthwise convolution (the MobileNet case), one channel at a time, row by row with
+    /// ``depthwise3x3Row`` (output rows shorter than 8 with ``depthwise3x3SmallPlane``); bias and
+    /// activation are applied in registers, a residual in a pass over each finished channel while
+    /// it is in cache.
     private static func depthwise3x3(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                                      n: Int, channels: Int, _ p: Plane, _ epilogue: ConvEpilogue) {
-        // Output columns whose three input columns all lie inside the row.
-        let interiorStart = min(p.ow, (p.padLeft + p.sw - 1) / p.sw)
-        let interiorEnd = p.w - 3 + p.padLeft < 0 ? interiorStart : max(interiorStart, min(p.ow, (p.w - 3 + p.padLeft) / p.sw + 1))
+        let interior = p.depthwise3x3Interior
+        let small = p.ow < 8
+        let paddedCount = ((p.oh - 1) * p.sh + 3) * ((p.ow - 1) * p.sw + 3) + RegisterVector.scalarCount
+        let scratchCount = small ? 2 * paddedCount : p.w
         ComputePool.parallelRanges(n * channels, grain: 1) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: p.w) { zeros in
-                guard let zero = zeros.baseAddress else { return }
-                zero.initialize(repeating: 0, count: p.w)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchCount) { scratch in
+                guard let zero = scratch.baseAddress else { return }
+                zero.initialize(repeating: 0, count: scratchCount)
                 for item in range {
                     let source = input + item * p.h * p.w
                     let target = output + item * p.oh * p.ow
-                    let k = weight + (item % channels) * 9
-                    let (k0, k1, k2, k3, k4, k5, k6, k7, k8) = (k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8])
-                    for oy in 0..<p.oh {
-                        let top = oy * p.sh - p.padTop
-                        let r0 = top >= 0 && top < p.h ? source + top * p.w : UnsafePointer(zero)
-                        let r1 = top + 1 >= 0 && top + 1 < p.h ? source + (top + 1) * p.w : UnsafePointer(zero)
-                        let r2 = top + 2 >= 0 && top + 2 < p.h ? source + (top + 2) * p.w : UnsafePointer(zero)
-                        let row = target + oy * p.ow
-                        func border(_ ox: Int) {
-                            var sum: Float = 0
-                            for kx in 0..<3 {
-                                let ix = ox * p.sw - p.padLeft + kx
-                                guard ix >= 0, ix < p.w else { continue }
-                                sum += k[kx] * r0[ix] + k[3 + kx] * r1[ix] + k[6 + kx] * r2[ix]
-                            }
-                            row[ox] = sum
+                    let channel = item % channels
+                    // With a residual, the sum must be complete before the activation.
+                    let inRegisters = epilogue.residual == nil
+                    let bias = inRegisters ? epilogue.bias?[channel] ?? 0 : 0
+                    let activation = (inRegisters ? epilogue.activation : .identity).kernel
+                    if small {
+                        depthwise3x3SmallPlane(source, target, taps: weight + channel * 9, bias: bias, activation: activation, p,
+                                               padded: zero, sums: zero + paddedCount)
+                    } else {
+                        for oy in 0..<p.oh {
+                            let top = oy * p.sh - p.padTop
+                            let r0 = top >= 0 && top < p.h ? source + top * p.w : UnsafePointer(zero)
+                            let r1 = top + 1 >= 0 && top + 1 < p.h ? source + (top + 1) * p.w : UnsafePointer(zero)
+                            let r2 = top + 2 >= 0 && top + 2 < p.h ? source + (top + 2) * p.w : UnsafePointer(zero)
+                            depthwise3x3Row(r0, r1, r2, target + oy * p.ow, taps: weight + channel * 9, bias: bias, activation: activation,
+                                            p, interior: interior)
                         }
-                        @inline(__always) func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
-                            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
-                        }
-                        @inline(__always) func load16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
-                            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
-                        }
-                        for ox in 0..<interiorStart { border(ox) }
-                        var ox = interiorStart
-                        if p.sw == 1 {
-                            while ox + 8 <= interiorEnd {
-                                let i = ox - p.padLeft
-                                var sum = k0 * load8(r0 + i) + k1 * load8(r0 + i + 1) + k2 * load8(r0 + i + 2)
-                                sum += k3 * load8(r1 + i) + k4 * load8(r1 + i + 1) + k5 * load8(r1 + i + 2)
-                                sum += k6 * load8(r2 + i) + k7 * load8(r2 + i + 1) + k8 * load8(r2 + i + 2)
-                                UnsafeMutableRawPointer(row + ox).storeBytes(of: sum, as: SIMD8<Float>.self)
-                                ox += 8
-                            }
-                        } else if p.sw == 2 {
-                            // Outputs ox..<ox+8 read inputs i...i+16: the even lanes of 16 from i are
-                            // tap 0, the even and odd lanes of 16 from i+1 taps 1 and 2.
-                            while ox + 8 <= interiorEnd {
-                                let i = 2 * ox - p.padLeft
-                                let a0 = load16(r0 + i), b0 = load16(r0 + i + 1)
-                                let a1 = load16(r1 + i), b1 = load16(r1 + i + 1)
-                                let a2 = load16(r2 + i), b2 = load16(r2 + i + 1)
-                                var sum = k0 * a0.evenHalf + k1 * b0.evenHalf + k2 * b0.oddHalf
-                                sum += k3 * a1.evenHalf + k4 * b1.evenHalf + k5 * b1.oddHalf
-                                sum += k6 * a2.evenHalf + k7 * b2.evenHalf + k8 * b2.oddHalf
-                                UnsafeMutableRawPointer(row + ox).storeBytes(of: sum, as: SIMD8<Float>.self)
-                                ox += 8
-                            }
-                        }
-                        while ox < interiorEnd {
-                            let i = ox * p.sw - p.padLeft
-                            row[ox] = k0 * r0[i] + k1 * r0[i + 1] + k2 * r0[i + 2] + k3 * r1[i] + k4 * r1[i + 1] + k5 * r1[i + 2]
-                                + k6 * r2[i] + k7 * r2[i + 1] + k8 * r2[i + 2]
-                            ox += 1
-                        }
-                        for ox in interiorEnd..<p.ow { border(ox) }
                     }
-                    epilogue.apply(target, count: p.oh * p.ow, offset: item * p.oh * p.ow, channel: item % channels)
+                    if !inRegisters {
+                        epilogue.apply(target, count: p.oh * p.ow, offset: item * p.oh * p.ow, channel: channel)
+                    }
                 }
             }
         }
     }
 
+    /// One channel of a 3x3 depthwise convolution whose output rows are too short for vectors
+    /// (MobileNet's 7x7 planes). The input is copied into a zero-padded plane `padded` (its
+    /// padding is never written, so it stays zero from one channel to the next); the stride-1
+    /// sums over the whole padded plane are computed as one flat run of register-wide vectors
+    /// into `sums` (the columns that straddle a row end are computed and dropped), and the
+    /// outputs are picked out at the stride. `padded` and `sums` each hold the padded plane plus
+    /// one vector.
+    @inline(__always)
+    static func depthwise3x3SmallPlane(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, taps k: UnsafePointer<Float>,
+                                       bias: Float, activation: ActivationKernel, _ p: Plane,
+                                       padded: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
+        let width = (p.ow - 1) * p.sw + 3, height = (p.oh - 1) * p.sh + 3
+        for y in 0..<height {
+            let iy = y - p.padTop
+            guard iy >= 0, iy < p.h else { continue }
+            let columns = max(0, p.padLeft)..<min(width, p.w + p.padLeft)
+            for x in columns { padded[y * width + x] = source[iy * p.w + x - p.padLeft] }
+        }
+        typealias Vector = RegisterVector
+        let lanes = Vector.scalarCount
+        @inline(always) func load(_ offset: Int) -> Vector {
+            UnsafeRawPointer(padded + offset).loadUnaligned(as: Vector.self)
+        }
+        let count = (height - 2) * width
+        var position = 0
+        while position < count {
+            let at = min(position, max(0, count - lanes))
+            var sum = Vector(repeating: bias)
+            for dy in 0..<3 {
+                for dx in 0..<3 { sum.addProduct(Vector(repeating: k[dy * 3 + dx]), load(at + dy * width + dx)) }
+            }
+            UnsafeMutableRawPointer(sums + at).storeBytes(of: activation(sum), as: Vector.self)
+            position = at + lanes
+        }
+        for oy in 0..<p.oh {
+            for ox in 0..<p.ow { target[oy * p.ow + ox] = sums[oy * p.sh * width + ox * p.sw] }
+        }
+    }
+
+    /// One output row of a 3x3 depthwise convolution from its three input rows (`r0` the top;
+    /// a row above or below the input is a row of zeros): `activation(bias + taps · window)`.
+    /// A register's width of outputs at a time for stride 1, eight for stride 2 (which splits 16
+    /// loaded inputs into even and odd lanes); only the border columns outside `interior` check
+    /// bounds. `row` must not overlap the input rows.
+    @inline(__always)
+    static func depthwise3x3Row(_ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ r2: UnsafePointer<Float>, _ row: UnsafeMutablePointer<Float>,
+                                taps k: UnsafePointer<Float>, bias: Float, activation: ActivationKernel, _ p: Plane, interior: Range<Int>) {
+        @inline(always) func load16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
+            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+        }
+        func border(_ ox: Int) {
+            var sum = bias
+            for kx in 0..<3 {
+                let ix = ox * p.sw - p.padLeft + kx
+                guard ix >= 0, ix < p.w else { continue }
+                sum += k[kx] * r0[ix] + k[3 + kx] * r1[ix] + k[6 + kx] * r2[ix]
+            }
+            row[ox] = activation(sum)
+        }
+        for ox in 0..<interior.lowerBound { border(ox) }
+        var ox = interior.lowerBound
+        if p.sw == 1 {
+            // Register-wide vectors; the last one may overlap outputs already stored (recomputed alike).
+            typealias Vector = RegisterVector
+            let lanes = Vector.scalarCount
+            @inline(always) func load(_ pointer: UnsafePointer<Float>) -> Vector {
+                UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
+            }
+            let (k0, k1, k2) = (Vector(repeating: k[0]), Vector(repeating: k[1]), Vector(repeating: k[2]))
+            let (k3, k4, k5) = (Vector(repeating: k[3]), Vector(repeating: k[4]), Vector(repeating: k[5]))
+            let (k6, k7, k8) = (Vector(repeating: k[6]), Vector(repeating: k[7]), Vector(repeating: k[8]))
+            let start = Vector(repeating: bias)
+            while ox < interior.upperBound, interior.count >= lanes {
+                let at = min(ox, interior.upperBound - lanes)
+                let i = at - p.padLeft
+                // Three partial sums: shorter dependency chains.
+                var s0 = start, s1 = k1 * load(r0 + i + 1), s2 = k2 * load(r0 + i + 2)
+                s0.addProduct(k0, load(r0 + i))
+                s0.addProduct(k3, load(r1 + i)); s1.addProduct(k4, load(r1 + i + 1)); s2.addProduct(k5, load(r1 + i + 2))
+                s0.addProduct(k6, load(r2 + i)); s1.addProduct(k7, load(r2 + i + 1)); s2.addProduct(k8, load(r2 + i + 2))
+                UnsafeMutableRawPointer(row + at).storeBytes(of: activation(s0 + s1 + s2), as: Vector.self)
+                ox = at + lanes
+            }
+            #if AVX512
+            // Rows narrower than a 16-lane register (14x14 planes): eight lanes at a time.
+            while ox < interior.upperBound, interior.count >= 8 {
+                let at = min(ox, interior.upperBound - 8), i = at - p.padLeft
+                @inline(always) func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+                    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+                }
+                var sum = SIMD8(repeating: bias)
+                for tap in 0..<3 {
+                    sum.addProduct(SIMD8(repeating: k[tap]), load8(r0 + i + tap))
+                    sum.addProduct(SIMD8(repeating: k[3 + tap]), load8(r1 + i + tap))
+                    sum.addProduct(SIMD8(repeating: k[6 + tap]), load8(r2 + i + tap))
+                }
+                UnsafeMutableRawPointer(row + at).storeBytes(of: activation(sum), as: SIMD8<Float>.self)
+                ox = at + 8
+            }
+            #endif
+        } else if p.sw == 2 {
+            // Outputs ox..<ox+8 read inputs i...i+16: the even lanes of 16 from i are tap 0, the
+            // even and odd lanes of 16 from i+1 taps 1 and 2. The last 8 may overlap stored outputs.
+            let (k0, k1, k2) = (SIMD8(repeating: k[0]), SIMD8(repeating: k[1]), SIMD8(repeating: k[2]))
+            let (k3, k4, k5) = (SIMD8(repeating: k[3]), SIMD8(repeating: k[4]), SIMD8(repeating: k[5]))
+            let (k6, k7, k8) = (SIMD8(repeating: k[6]), SIMD8(repeating: k[7]), SIMD8<Float>(repeating: k[8]))
+            let start = SIMD8<Float>(repeating: bias)
+            while ox < interior.upperBound, interior.count >= 8 {
+                let at = min(ox, interior.upperBound - 8)
+                let i = 2 * at - p.padLeft
+                let a0 = load16(r0 + i), b0 = load16(r0 + i + 1)
+                let a1 = load16(r1 + i), b1 = load16(r1 + i + 1)
+                let a2 = load16(r2 + i), b2 = load16(r2 + i + 1)
+                var s0 = start, s1 = k1 * b0.evenHalf, s2 = k2 * b0.oddHalf
+                s0.addProduct(k0, a0.evenHalf)
+                s0.addProduct(k3, a1.evenHalf); s1.addProduct(k4, b1.evenHalf); s2.addProduct(k5, b1.oddHalf)
+                s0.addProduct(k6, a2.evenHalf); s1.addProduct(k7, b2.evenHalf); s2.addProduct(k8, b2.oddHalf)
+                UnsafeMutableRawPointer(row + at).storeBytes(of: activation(s0 + s1 + s2), as: SIMD8<Float>.self)
+                ox = at + 8
+            }
+        }
+        while ox < interior.upperBound {
+            let i = ox * p.sw - p.padLeft
+            let sum = bias + k[0] * r0[i] + k[1] * r0[i + 1] + k[2] * r0[i + 2] + k[3] * r1[i] + k[4] * r1[i + 1] + k[5] * r1[i + 2]
+                + k[6] * r2[i] + k[7] * r2[i + 1] + k[8] * r2[i + 2]
+            row[ox] = activation(sum)
+            ox += 1
+        }
+        for ox in interior.upperBound..<p.ow { border(ox) }
+    }
+
     /// Per image and group: `out[mg, spatial] = W[mg, kSize] · cols[kSize, spatial]` with the
     /// epilogue. When the output plane is the larger operand, each task takes blocks of whole
     /// output rows and unfolds, multiplies and finishes one block at a time in its own scratch
-    /// (the block stays in cache throughout); otherwise the windows are unfolded once and the
+    /// (the block stays in cache throughout; a short kSize multiplies with ``ShallowGemm``, the
+    /// epilogue in registers); otherwise the windows are unfolded once and the
     /// product is split by output channels.
     private static func im2colConv(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                                    n: Int, c: Int, m: Int, groups: Int, _ p: Plane, _ epilogue: ConvEpilogue) throws(TensorError) {
@@ -344,6 +447,13 @@ extension Tensor {
                             if let own {
                                 im2col(source, own, leading: width, channels: cg, p, outputRows: rows)
                                 (b, ldb) = (UnsafePointer(own), width)
+                            }
+                            if kSize <= ShallowGemm.maximumDepth {
+                                ShallowGemm.multiply(m: mg, n: width, k: kSize, weight: kernel, x: b, ldx: ldb, out: target + first, ldo: spatial,
+                                                     bias: epilogue.bias.map { $0 + group * mg },
+                                                     residual: epilogue.residual.map { $0 + firstRow * spatial + first }, ldr: spatial,
+                                                     activation: epilogue.activation.kernel)
+                                continue
                             }
                             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(width), Int32(kSize), 1,
                                         kernel, Int32(kSize), b, Int32(ldb), 0, target + first, Int32(spatial))
