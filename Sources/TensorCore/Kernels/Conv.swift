@@ -228,13 +228,13 @@ extension Tensor {
     }
 
     /// 3x3 depthwise convolution (the MobileNet case), one channel at a time, row by row with
-    /// ``depthwise3x3Row`` (output rows shorter than 8 with ``depthwise3x3SmallPlane``); bias and
+    /// ``depthwise3x3Row`` (output rows shorter than a register with ``depthwise3x3SmallPlane``); bias and
     /// activation are applied in registers, a residual in a pass over each finished channel while
     /// it is in cache.
     private static func depthwise3x3(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                                      n: Int, channels: Int, _ p: Plane, _ epilogue: ConvEpilogue) {
         let interior = p.depthwise3x3Interior
-        let small = p.ow < 8
+        let small = p.ow < RegisterVector.scalarCount
         let paddedCount = ((p.oh - 1) * p.sh + 3) * ((p.ow - 1) * p.sw + 3) + RegisterVector.scalarCount
         let scratchCount = small ? 2 * paddedCount : p.w
         ComputePool.parallelRanges(n * channels, grain: 1) { range in
@@ -270,8 +270,8 @@ extension Tensor {
         }
     }
 
-    /// One channel of a 3x3 depthwise convolution whose output rows are too short for vectors
-    /// (MobileNet's 7x7 planes). The input is copied into a zero-padded plane `padded` (its
+    /// One channel of a 3x3 depthwise convolution whose output rows are shorter than a register
+    /// (MobileNet's 7x7 and, with 16-lane registers, 14x14 planes). The input is copied into a zero-padded plane `padded` (its
     /// padding is never written, so it stays zero from one channel to the next); the stride-1
     /// sums over the whole padded plane are computed as one flat run of register-wide vectors
     /// into `sums` (the columns that straddle a row end are computed and dropped), and the
@@ -282,11 +282,25 @@ extension Tensor {
                                        bias: Float, activation: ActivationKernel, _ p: Plane,
                                        padded: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
         let width = (p.ow - 1) * p.sw + 3, height = (p.oh - 1) * p.sh + 3
+        /// Copies `count` floats between rows that do not overlap, eight at a time (the last
+        /// eight overlapping the ones before) when there are eight.
+        @inline(always) func copy(_ from: UnsafePointer<Float>, _ to: UnsafeMutablePointer<Float>, _ count: Int) {
+            guard count >= 8 else {
+                for i in 0..<count { to[i] = from[i] }
+                return
+            }
+            var i = 0
+            while i < count {
+                let at = min(i, count &- 8)
+                UnsafeMutableRawPointer(to + at).storeBytes(of: UnsafeRawPointer(from + at).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                i = at &+ 8
+            }
+        }
+        let columns = max(0, p.padLeft)..<min(width, p.w + p.padLeft)
         for y in 0..<height {
             let iy = y - p.padTop
-            guard iy >= 0, iy < p.h else { continue }
-            let columns = max(0, p.padLeft)..<min(width, p.w + p.padLeft)
-            for x in columns { padded[y * width + x] = source[iy * p.w + x - p.padLeft] }
+            guard iy >= 0, iy < p.h, !columns.isEmpty else { continue }
+            copy(source + iy * p.w + columns.lowerBound - p.padLeft, padded + y * width + columns.lowerBound, columns.count)
         }
         typealias Vector = RegisterVector
         let lanes = Vector.scalarCount
@@ -305,7 +319,12 @@ extension Tensor {
             position = at + lanes
         }
         for oy in 0..<p.oh {
-            for ox in 0..<p.ow { target[oy * p.ow + ox] = sums[oy * p.sh * width + ox * p.sw] }
+            let row = sums + oy * p.sh * width
+            if p.sw == 1 {
+                copy(row, target + oy * p.ow, p.ow)
+            } else {
+                for ox in 0..<p.ow { target[oy &* p.ow &+ ox] = row[ox &* p.sw] }
+            }
         }
     }
 
@@ -353,23 +372,6 @@ extension Tensor {
                 UnsafeMutableRawPointer(row + at).storeBytes(of: activation(s0 + s1 + s2), as: Vector.self)
                 ox = at + lanes
             }
-            #if AVX512
-            // Rows narrower than a 16-lane register (14x14 planes): eight lanes at a time.
-            while ox < interior.upperBound, interior.count >= 8 {
-                let at = min(ox, interior.upperBound - 8), i = at - p.padLeft
-                @inline(always) func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
-                    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
-                }
-                var sum = SIMD8(repeating: bias)
-                for tap in 0..<3 {
-                    sum.addProduct(SIMD8(repeating: k[tap]), load8(r0 + i + tap))
-                    sum.addProduct(SIMD8(repeating: k[3 + tap]), load8(r1 + i + tap))
-                    sum.addProduct(SIMD8(repeating: k[6 + tap]), load8(r2 + i + tap))
-                }
-                UnsafeMutableRawPointer(row + at).storeBytes(of: activation(sum), as: SIMD8<Float>.self)
-                ox = at + 8
-            }
-            #endif
         } else if p.sw == 2 {
             // Outputs ox..<ox+8 read inputs i...i+16: the even lanes of 16 from i are tap 0, the
             // even and odd lanes of 16 from i+1 taps 1 and 2. The last 8 may overlap stored outputs.
