@@ -55,6 +55,11 @@ final class ConvPoolTests: XCTestCase {
                 XCTFail("conv x\(x.shape) w\(w.shape) s\(strides) p\(pads) d\(dilations) g\(groups): \(problem)")
             }
         }
+        // A ResNet-style 7x7 stride-2 stem: im2col's stride-2 rows take eight outputs at a time.
+        let stem = randomFloats([1, 3, 20, 37], &rng), stemWeight = randomFloats([4, 3, 7, 7], &rng)
+        XCTAssertNil(mismatch(try Tensor.conv(stem, weight: stemWeight, strides: [2, 2], pads: [3, 3, 3, 3]),
+                              naiveConv(stem, stemWeight, nil, strides: [2, 2], pads: [3, 3, 3, 3], dilations: [1, 1], groups: 1),
+                              absolute: 1e-4, relative: 1e-4))
         // Pointwise (1x1) convolution goes straight to sgemm.
         let x = randomFloats([2, 6, 5, 4], &rng), w = randomFloats([3, 6, 1, 1], &rng)
         XCTAssertNil(mismatch(try Tensor.conv(x, weight: w), naiveConv(x, w, nil, strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], groups: 1), absolute: 1e-4, relative: 1e-4))

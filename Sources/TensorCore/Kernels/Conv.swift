@@ -512,7 +512,19 @@ extension Tensor {
                     let shifted = sourceRow + base
                     for ox in valid { target[ox] = shifted[ox] }
                 } else {
-                    for ox in valid { target[ox] = sourceRow[ox &* p.sw &+ base] }
+                    var ox = valid.lowerBound
+                    if p.sw == 2 {
+                        // Eight outputs from the even lanes of sixteen inputs, while all sixteen lie in the row.
+                        while ox &+ 8 <= valid.upperBound, 2 &* ox &+ base &+ 16 <= p.w {
+                            let inputs = UnsafeRawPointer(sourceRow + (2 &* ox &+ base)).loadUnaligned(as: SIMD16<Float>.self)
+                            UnsafeMutableRawPointer(target + ox).storeBytes(of: inputs.evenHalf, as: SIMD8<Float>.self)
+                            ox &+= 8
+                        }
+                    }
+                    while ox < valid.upperBound {
+                        target[ox] = sourceRow[ox &* p.sw &+ base]
+                        ox &+= 1
+                    }
                 }
                 for ox in valid.upperBound..<p.ow { target[ox] = 0 }
             }
