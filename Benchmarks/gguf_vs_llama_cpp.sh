@@ -19,7 +19,7 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import llama_cpp' 2>/
   CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$venv/bin/pip" install --root-user-action=ignore -q llama-cpp-python==0.3.36 >&2
 fi
 bash Fixtures/fetch.sh smollm2 >&2
-swift build -c release --product infer-cli >&2
+swift build -c release --product infer-cli $(bash scripts/native-flags) >&2
 model=Fixtures/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 echo "| threads | infer prefill tok/s | llama.cpp prefill tok/s | prefill ratio | infer decode tok/s | llama.cpp decode tok/s | decode ratio | infer peak RSS MB | file + KV MB |"
 echo "|---|---|---|---|---|---|---|---|---|"

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 cache="${INFER_CACHE:-$HOME/.cache/infer}"
 export PYTHONPATH="$cache/python-onnx-1.23.2"
 bash Fixtures/fetch.sh conformance >/dev/null 2>&1 || true
-swift build -c release --product infer-cli >&2
+swift build -c release --product infer-cli $(bash scripts/native-flags) >&2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 - "$work" <<'PY'

@@ -16,7 +16,7 @@ warmup=5
 cache="${INFER_CACHE:-$HOME/.cache/infer}"
 export PYTHONPATH="$cache/python-onnxruntime-1.32.0:$cache/python-onnx-1.23.2"
 bash Fixtures/fetch.sh opennsfw reference >&2
-swift build -c release --product infer-cli >&2
+swift build -c release --product infer-cli $(bash scripts/native-flags) >&2
 models=("$cache/torch-exports/resnet18/model.onnx" "$cache/torch-exports/mobilenet_v2/model.onnx"
         Fixtures/models/opennsfw/open-nsfw.onnx Fixtures/onnx-models/tiny_mobilenet/model.onnx)
 echo "| model | threads | infer median ms | onnxruntime median ms | infer / onnxruntime | infer load ms | infer peak RSS MB |"

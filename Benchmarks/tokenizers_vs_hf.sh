@@ -12,7 +12,7 @@ if [ ! -d "$site/tokenizers" ]; then
   python3 -m pip install --quiet --root-user-action=ignore --target "$site" tokenizers==0.23.3 >&2
 fi
 bash "$root/Fixtures/fetch.sh" tokenizers
-(cd "$root" && swift build -c release --product infer-cli >&2)
+(cd "$root" && swift build -c release --product infer-cli $(bash scripts/native-flags) >&2)
 cli="$root/.build/release/infer-cli"
 corpus="$root/Fixtures/tokenizers/smollm2/expected_public.jsonl"
 echo "| tokenizer | load ms (ours / HF) | MB/s ours | MB/s HF | speed ratio (ours/HF) |"

@@ -19,7 +19,7 @@ if ! "$venv/bin/python" -c "import torch, torchvision, transformers, onnxscript,
 fi
 mkdir -p "$exports"
 "$venv/bin/python" Benchmarks/torch_exports/export.py "$exports" "$@" >&2
-swift build -c release --product infer-cli >&2
+swift build -c release --product infer-cli $(bash scripts/native-flags) >&2
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 echo "| model | exporter | opset | nodes | MB | set | max abs diff | max abs reference | argmax agrees | result |"

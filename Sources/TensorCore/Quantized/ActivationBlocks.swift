@@ -45,7 +45,8 @@ public struct ActivationBlocks: ~Copyable {
         }
     }
 
-    @inline(__always) private func quantize32(_ x: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Int8>, _ index: Int) {
+    @inline(__always) private func quantize32(_ x: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Int8>, _ index: Int)
+    {
         var amax: Float = 0
         for j in 0..<32 { amax = Swift.max(amax, Swift.abs(x[j])) }
         let d = amax / 127

@@ -3,7 +3,9 @@
 public enum GGMLDequantize {
     /// Decodes `source` (whole blocks of `type`) into `destination` (one float per element; as many
     /// as fit in both).
-    public static func values(_ source: UnsafeRawBufferPointer, type: GGMLType, into destination: UnsafeMutableBufferPointer<Float>) {
+    public static func values(
+        _ source: UnsafeRawBufferPointer, type: GGMLType, into destination: UnsafeMutableBufferPointer<Float>
+    ) {
         guard let base = source.baseAddress, let out = destination.baseAddress else { return }
         let blocks = min(source.count / type.blockBytes, destination.count / type.blockElements)
         for block in 0..<blocks {
@@ -15,7 +17,9 @@ public enum GGMLDequantize {
         Float(Float16(bitPattern: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
     }
 
-    @inline(__always) static func byte(_ p: UnsafeRawPointer, _ offset: Int) -> UInt8 { p.load(fromByteOffset: offset, as: UInt8.self) }
+    @inline(__always) static func byte(_ p: UnsafeRawPointer, _ offset: Int) -> UInt8 {
+        p.load(fromByteOffset: offset, as: UInt8.self)
+    }
 
     /// Scale and minimum `j` (0..<8) of the 12 packed 6-bit pairs of Q4_K and Q5_K.
     @inline(__always) public static func scaleMinK4(_ j: Int, _ q: UnsafeRawPointer) -> (scale: UInt8, min: UInt8) {

@@ -16,42 +16,51 @@ public enum QuantizedDot {
         Float(Float16(bitPattern: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
     }
 
-    /// Σ w[j]·a[j] over 32 signed bytes (the loops are written so LLVM vectorizes them).
-    @inline(__always) static func dot8(_ w: UnsafePointer<Int8>, _ a: UnsafePointer<Int8>, count: Int = 32) -> Int32 {
-        var sum: Int32 = 0
-        for j in 0..<count { sum &+= Int32(w[j]) &* Int32(a[j]) }
-        return sum
-    }
-
-    /// Σ over a 16-byte nibble array: low nibbles times a[0..<16], high nibbles times a[16..<32].
-    @inline(__always) static func dotNibbles(_ q: UnsafePointer<UInt8>, _ a: UnsafePointer<Int8>) -> Int32 {
-        var sum: Int32 = 0
-        for j in 0..<16 {
-            sum &+= Int32(q[j] & 0x0F) &* Int32(a[j]) &+ Int32(q[j] &>> 4) &* Int32(a[j + 16])
+    /// The 32 values of one block of a 32-element format, in element order.
+    @inline(__always) static func blockValues(_ type: GGMLType, _ p: UnsafeRawPointer) -> SIMD32<Int16> {
+        var q = SIMD32<Int16>()
+        switch type {
+        case .q8_0:
+            q = SIMD32<Int16>(truncatingIfNeeded: (p + 2).loadUnaligned(as: SIMD32<Int8>.self))
+        case .q4_0, .q4_1, .q5_0, .q5_1:
+            let start = type == .q4_0 ? 2 : type == .q4_1 ? 4 : type == .q5_0 ? 6 : 8
+            let packed = SIMD16<Int16>(truncatingIfNeeded: (p + start).loadUnaligned(as: SIMD16<UInt8>.self))
+            q = SIMD32(lowHalf: packed & 0x0F, highHalf: packed &>> 4)
+            if type == .q5_0 || type == .q5_1 {
+                let high = p.loadUnaligned(fromByteOffset: type == .q5_0 ? 2 : 4, as: UInt32.self)
+                for j in 0..<32 { q[j] |= Int16((high &>> UInt32(j)) & 1) &<< 4 }
+            }
+            if type == .q4_0 { q &-= 8 }
+            if type == .q5_0 { q &-= 16 }
+        default:
+            break
         }
-        return sum
+        return q
     }
 
-    /// Σ a[j] over 32 signed bytes.
-    @inline(__always) static func sum8(_ a: UnsafePointer<Int8>) -> Int32 {
-        var sum: Int32 = 0
-        for j in 0..<32 { sum &+= Int32(a[j]) }
-        return sum
+    /// Σ q·a of a block as eight lanes of four consecutive products each: the partial sums the
+    /// AVX2 kernels form with `vpmaddubsw` and `vpmaddwd`, so that the float accumulation that
+    /// follows rounds exactly as theirs (and ggml's) does.
+    @inline(__always) static func laneSums(_ q: SIMD32<Int16>, _ a: UnsafePointer<Int8>) -> SIMD8<Float> {
+        let activations = SIMD32<Int32>(truncatingIfNeeded: UnsafeRawPointer(a).loadUnaligned(as: SIMD32<Int8>.self))
+        let products = SIMD32<Int32>(truncatingIfNeeded: q) &* activations
+        let pairs = products.evenHalf &+ products.oddHalf
+        return SIMD8<Float>(pairs.evenHalf &+ pairs.oddHalf)
     }
 
-    /// Σ over 32 values with a fifth bit: ((nibble | bit << 4) · a).
-    @inline(__always) static func dotFiveBit(_ q: UnsafePointer<UInt8>, _ high: UInt32, _ a: UnsafePointer<Int8>) -> Int32 {
-        var sum: Int32 = 0
-        for j in 0..<16 {
-            let low = Int32(q[j] & 0x0F) | Int32((high &>> UInt32(j)) & 1) &<< 4
-            let upper = Int32(q[j] &>> 4) | Int32((high &>> UInt32(j + 16)) & 1) &<< 4
-            sum &+= low &* Int32(a[j]) &+ upper &* Int32(a[j + 16])
-        }
-        return sum
+    /// The eight lanes summed in ggml's `hsum_float_8` order: upper plus lower half, then lanes
+    /// (0+2) and (1+3), then those two.
+    @inline(__always) static func laneTotal(_ v: SIMD8<Float>) -> Float {
+        let four = v.highHalf + v.lowHalf
+        return (four[0] + four[2]) + (four[1] + four[3])
     }
 
-    @inline(__always) static func bytes(_ p: UnsafeRawPointer, _ offset: Int) -> UnsafePointer<UInt8> { (p + offset).assumingMemoryBound(to: UInt8.self) }
-    @inline(__always) static func signed(_ p: UnsafeRawPointer, _ offset: Int) -> UnsafePointer<Int8> { (p + offset).assumingMemoryBound(to: Int8.self) }
+    @inline(__always) static func bytes(_ p: UnsafeRawPointer, _ offset: Int) -> UnsafePointer<UInt8> {
+        (p + offset).assumingMemoryBound(to: UInt8.self)
+    }
+    @inline(__always) static func signed(_ p: UnsafeRawPointer, _ offset: Int) -> UnsafePointer<Int8> {
+        (p + offset).assumingMemoryBound(to: Int8.self)
+    }
 
     /// Dot product of weight row `w` (`blocks` blocks of `type`) with activation row `row` of `a`.
     @inlinable
@@ -59,77 +68,72 @@ public enum QuantizedDot {
         let blocks = a.blocksPerRow
         let first = row * blocks
         let scales = a.scales.baseAddress!, sums = a.sums.baseAddress!, values = a.values.baseAddress!
-        return dotRow(w, type: type, blocks: blocks, scales: scales + first, sums: sums + (type.blockElements == 256 ? first * 16 : first),
-                      values: values + first * a.format.blockElements)
+        return dotRow(
+            w, type: type, blocks: blocks, scales: scales + first,
+            sums: sums + (type.blockElements == 256 ? first * 16 : first),
+            values: values + first * a.format.blockElements)
     }
 
     /// Dot products of `count` consecutive rows (`rowBytes` apart) with one activation row, written to
     /// `out[0]`, `out[stride]`, ...
     @inline(__always)
-    static func dotRows(_ w: UnsafeRawPointer, type: GGMLType, rowBytes: Int, count: Int, blocks: Int, scales: UnsafePointer<Float>,
-                        sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, into out: UnsafeMutablePointer<Float>, stride: Int,
-                        ahead: UnsafeRawPointer? = nil) {
-        #if arch(x86_64)
-        if QuantizedDotAVX2.rows(w, type: type, rowBytes: rowBytes, count: count, blocks: blocks, scales: scales, sums: sums, values: values,
-                                 into: out, stride: stride, ahead: ahead) { return }
+    static func dotRows(
+        _ w: UnsafeRawPointer, type: GGMLType, rowBytes: Int, count: Int, blocks: Int, scales: UnsafePointer<Float>,
+        sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, into out: UnsafeMutablePointer<Float>, stride: Int,
+        ahead: UnsafeRawPointer? = nil
+    ) {
+        #if arch(x86_64) && AVX2
+            if QuantizedDotAVX2.rows(
+                w, type: type, rowBytes: rowBytes, count: count, blocks: blocks, scales: scales, sums: sums,
+                values: values,
+                into: out, stride: stride, ahead: ahead)
+            {
+                return
+            }
         #endif
         for r in 0..<count {
-            out[r * stride] = portableDotRow(w + r * rowBytes, type: type, blocks: blocks, scales: scales, sums: sums, values: values)
+            out[r * stride] = portableDotRow(
+                w + r * rowBytes, type: type, blocks: blocks, scales: scales, sums: sums, values: values)
         }
     }
 
     /// The row dot product: the AVX2 kernels on x86-64 where they exist, else ``portableDotRow``.
     @usableFromInline
-    static func dotRow(_ w: UnsafeRawPointer, type: GGMLType, blocks: Int, scales: UnsafePointer<Float>, sums: UnsafePointer<Float>,
-                       values: UnsafePointer<Int8>) -> Float {
-        #if arch(x86_64)
-        var result: Float = 0
-        if QuantizedDotAVX2.rows(w, type: type, rowBytes: 0, count: 1, blocks: blocks, scales: scales, sums: sums, values: values, into: &result, stride: 1) {
-            return result
-        }
+    static func dotRow(
+        _ w: UnsafeRawPointer, type: GGMLType, blocks: Int, scales: UnsafePointer<Float>, sums: UnsafePointer<Float>,
+        values: UnsafePointer<Int8>
+    ) -> Float {
+        #if arch(x86_64) && AVX2
+            var result: Float = 0
+            if QuantizedDotAVX2.rows(
+                w, type: type, rowBytes: 0, count: 1, blocks: blocks, scales: scales, sums: sums, values: values,
+                into: &result, stride: 1)
+            {
+                return result
+            }
         #endif
         return portableDotRow(w, type: type, blocks: blocks, scales: scales, sums: sums, values: values)
     }
 
     /// Plain loops (vectorized by the compiler) for every format: the reference for the SIMD kernels.
-    public static func portableDotRow(_ w: UnsafeRawPointer, type: GGMLType, blocks: Int, scales: UnsafePointer<Float>, sums: UnsafePointer<Float>,
-                       values: UnsafePointer<Int8>) -> Float {
+    public static func portableDotRow(
+        _ w: UnsafeRawPointer, type: GGMLType, blocks: Int, scales: UnsafePointer<Float>, sums: UnsafePointer<Float>,
+        values: UnsafePointer<Int8>
+    ) -> Float {
         var total: Float = 0
         switch type {
-        case .q8_0:
+        case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1:
+            // Per block: the scale product times the eight lane sums, fused into eight float
+            // accumulators; the minimum terms of q4_1/q5_1 summed apart, as the AVX2 kernels do.
+            let blockBytes = type.blockBytes, unsigned = type == .q4_1 || type == .q5_1
+            var accumulator = SIMD8<Float>(), offset: Float = 0
             for b in 0..<blocks {
-                let p = w + b * 34
-                total += half(p, 0) * scales[b] * Float(dot8(signed(p, 2), values + b * 32))
+                let p = w + b * blockBytes
+                let scale = SIMD8<Float>(repeating: half(p, 0) * scales[b])
+                accumulator = accumulator.addingProduct(scale, laneSums(blockValues(type, p), values + b * 32))
+                if unsigned { offset += half(p, 2) * sums[b] }
             }
-        case .q4_0:
-            // (q - 8)·a = q·a - 8 Σa
-            for b in 0..<blocks {
-                let p = w + b * 18, a = values + b * 32
-                total += half(p, 0) * scales[b] * Float(dotNibbles(bytes(p, 2), a) &- 8 &* sum8(a))
-            }
-        case .q4_1:
-            var offsets: Float = 0
-            for b in 0..<blocks {
-                let p = w + b * 20
-                total += half(p, 0) * scales[b] * Float(dotNibbles(bytes(p, 4), values + b * 32))
-                offsets += half(p, 2) * sums[b]
-            }
-            total += offsets
-        case .q5_0:
-            for b in 0..<blocks {
-                let p = w + b * 22, a = values + b * 32
-                let high = p.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
-                total += half(p, 0) * scales[b] * Float(dotFiveBit(bytes(p, 6), high, a) &- 16 &* sum8(a))
-            }
-        case .q5_1:
-            var offsets: Float = 0
-            for b in 0..<blocks {
-                let p = w + b * 24
-                let high = p.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
-                total += half(p, 0) * scales[b] * Float(dotFiveBit(bytes(p, 8), high, values + b * 32))
-                offsets += half(p, 2) * sums[b]
-            }
-            total += offsets
+            total = laneTotal(accumulator) + offset
         case .q4_K, .q5_K:
             let stride = type == .q4_K ? 144 : 176, quants = type == .q4_K ? 16 : 48
             for b in 0..<blocks {
@@ -138,7 +142,8 @@ public enum QuantizedDot {
                 let d = scales[b] * half(p, 0), dmin = scales[b] * half(p, 2)
                 var integer: Int32 = 0, mins: Int32 = 0
                 for pair in 0..<4 {
-                    let (scale0, min0) = GGMLDequantize.scaleMinK4(2 * pair, p + 4), (scale1, min1) = GGMLDequantize.scaleMinK4(2 * pair + 1, p + 4)
+                    let (scale0, min0) = GGMLDequantize.scaleMinK4(2 * pair, p + 4),
+                        (scale1, min1) = GGMLDequantize.scaleMinK4(2 * pair + 1, p + 4)
                     let q = bytes(p, quants + pair * 32), x0 = a + pair * 64, x1 = x0 + 32
                     var sum0: Int32 = 0, sum1: Int32 = 0
                     if type == .q4_K {
@@ -155,7 +160,8 @@ public enum QuantizedDot {
                         }
                     }
                     integer &+= Int32(scale0) &* sum0 &+ Int32(scale1) &* sum1
-                    mins &+= Int32(min0) &* Int32(groupSums[4 * pair] + groupSums[4 * pair + 1])
+                    mins &+=
+                        Int32(min0) &* Int32(groupSums[4 * pair] + groupSums[4 * pair + 1])
                         &+ Int32(min1) &* Int32(groupSums[4 * pair + 2] + groupSums[4 * pair + 3])
                 }
                 total += d * Float(integer) - dmin * Float(mins)
@@ -166,14 +172,16 @@ public enum QuantizedDot {
                 let a = values + b * 256
                 var integer: Int32 = 0
                 for half128 in 0..<2 {
-                    let ql = bytes(p, half128 * 64), qh = bytes(p, 128 + half128 * 32), sc = signed(p, 192 + half128 * 8)
+                    let ql = bytes(p, half128 * 64), qh = bytes(p, 128 + half128 * 32),
+                        sc = signed(p, 192 + half128 * 8)
                     let x = a + half128 * 128
                     for k in 0..<4 {
                         let low = ql + (k % 2) * 32, shift = UInt8(2 * k), nibbleShift: UInt8 = k < 2 ? 0 : 4
                         var sum0: Int32 = 0, sum1: Int32 = 0
                         for j in 0..<16 {
                             let q0 = Int32((low[j] &>> nibbleShift) & 0x0F | ((qh[j] &>> shift) & 3) &<< 4) &- 32
-                            let q1 = Int32((low[j + 16] &>> nibbleShift) & 0x0F | ((qh[j + 16] &>> shift) & 3) &<< 4) &- 32
+                            let q1 =
+                                Int32((low[j + 16] &>> nibbleShift) & 0x0F | ((qh[j + 16] &>> shift) & 3) &<< 4) &- 32
                             sum0 &+= q0 &* Int32(x[k * 32 + j])
                             sum1 &+= q1 &* Int32(x[k * 32 + 16 + j])
                         }

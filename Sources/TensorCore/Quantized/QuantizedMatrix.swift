@@ -1,5 +1,7 @@
 /// A weight matrix kept in its ggml block format (borrowed bytes: a mapped file keeps them alive),
 /// multiplied by activations without ever expanding the weights to float.
+// @unchecked Sendable: immutable; `bytes` points into a read-only mapped file that the matrix's
+// owner (the model holding the `GGUFFile`) keeps alive, and is only ever read.
 public struct QuantizedMatrix: @unchecked Sendable {
     public let type: GGMLType
     /// Output features (rows of the weight).
@@ -13,7 +15,8 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// whole number of blocks or the type has no matmul here.
     public init?(type: GGMLType, rows: Int, columns: Int, bytes: UnsafeRawPointer) {
         guard let rowBytes = type.rowBytes(columns), rows > 0, columns > 0,
-              QuantizedDot.activationFormat(for: type) != nil || type == .f32 || type == .f16 || type == .bf16 else { return nil }
+            QuantizedDot.activationFormat(for: type) != nil || type == .f32 || type == .f16 || type == .bf16
+        else { return nil }
         self.type = type
         self.rows = rows
         self.columns = columns
@@ -59,8 +62,9 @@ public struct QuantizedMatrix: @unchecked Sendable {
                     let count = group + 1 < range.upperBound && r + 8 <= rows ? 8 : min(4, rows - r)
                     // The next eight rows, when they are in this matrix, are touched ahead of use.
                     let ahead: UnsafeRawPointer? = count == 8 && r + 16 <= rows ? bytes + (r + 8) * rowBytes : nil
-                    QuantizedDot.dotRows(bytes + r * rowBytes, type: type, rowBytes: rowBytes, count: count, blocks: blocks,
-                                         scales: scales, sums: sums, values: values, into: out + r, stride: 1, ahead: ahead)
+                    QuantizedDot.dotRows(
+                        bytes + r * rowBytes, type: type, rowBytes: rowBytes, count: count, blocks: blocks,
+                        scales: scales, sums: sums, values: values, into: out + r, stride: 1, ahead: ahead)
                     group += count == 8 ? 2 : 1
                 }
                 return
@@ -68,21 +72,27 @@ public struct QuantizedMatrix: @unchecked Sendable {
             for group in range {
                 let r = group * 4, count = min(4, rows - r)
                 var t = 0
-                #if arch(x86_64)
-                // Pairs of tokens against four rows at a time (prompt batches).
-                while count == 4 && t + 2 <= tokens {
-                    let first = t * blocks
-                    guard QuantizedDotAVX2.tile(bytes + r * rowBytes, type: type, rowBytes: rowBytes, blocks: blocks, scales: scales + first,
-                                                sums: sums + first * sumsPerBlock, values: values + first * elements, tokenBlocks: blocks,
-                                                into: out + t * rows + r, tokenStride: rows) else { break }
-                    t += 2
-                }
+                #if arch(x86_64) && AVX2
+                    // Pairs of tokens against four rows at a time (prompt batches).
+                    while count == 4 && t + 2 <= tokens {
+                        let first = t * blocks
+                        guard
+                            QuantizedDotAVX2.tile(
+                                bytes + r * rowBytes, type: type, rowBytes: rowBytes, blocks: blocks,
+                                scales: scales + first,
+                                sums: sums + first * sumsPerBlock, values: values + first * elements,
+                                tokenBlocks: blocks,
+                                into: out + t * rows + r, tokenStride: rows)
+                        else { break }
+                        t += 2
+                    }
                 #endif
                 while t < tokens {
                     let first = t * blocks
-                    QuantizedDot.dotRows(bytes + r * rowBytes, type: type, rowBytes: rowBytes, count: count, blocks: blocks,
-                                         scales: scales + first, sums: sums + first * sumsPerBlock, values: values + first * elements,
-                                         into: out + t * rows + r, stride: 1)
+                    QuantizedDot.dotRows(
+                        bytes + r * rowBytes, type: type, rowBytes: rowBytes, count: count, blocks: blocks,
+                        scales: scales + first, sums: sums + first * sumsPerBlock, values: values + first * elements,
+                        into: out + t * rows + r, stride: 1)
                     t += 1
                 }
             }
@@ -107,7 +117,8 @@ public struct QuantizedMatrix: @unchecked Sendable {
             var decoded = [Float](repeating: 0, count: columns)
             decoded.withUnsafeMutableBufferPointer { buffer in
                 for r in range {
-                    GGMLDequantize.values(UnsafeRawBufferPointer(start: bytes + r * rowBytes, count: rowBytes), type: type, into: buffer)
+                    GGMLDequantize.values(
+                        UnsafeRawBufferPointer(start: bytes + r * rowBytes, count: rowBytes), type: type, into: buffer)
                     for t in 0..<tokens {
                         var sum: Float = 0
                         let x = activations + t * columns
