@@ -1,6 +1,7 @@
 import CBLAS
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which OpenBLAS kernel set runs, and the fix for a build that picked too weak a one.
@@ -23,14 +24,18 @@ public enum BLASRuntime {
     }
 
     /// Kernel sets without AVX: what OpenBLAS falls back to on CPUs it does not know.
-    static let genericCores: Set<String> = ["prescott", "katmai", "coppermine", "northwood", "banias", "core2", "penryn",
-                                            "dunnington", "nehalem", "atom", "unknown"]
+    static let genericCores: Set<String> = [
+        "prescott", "katmai", "coppermine", "northwood", "banias", "core2", "penryn",
+        "dunnington", "nehalem", "atom", "unknown",
+    ]
 
     /// The kernel set to ask for, given the CPU's feature flags and the one OpenBLAS chose;
     /// nil when OpenBLAS's own choice should stand.
     public static func recommendedCoreType(cpuFlags: Set<String>, chosen: String) -> String? {
         guard genericCores.contains(chosen.lowercased()) else { return nil }
-        if ["avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl"].allSatisfy(cpuFlags.contains) { return "SkylakeX" }
+        if ["avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl"].allSatisfy(cpuFlags.contains) {
+            return "SkylakeX"
+        }
         if ["avx2", "fma"].allSatisfy(cpuFlags.contains) { return "Haswell" }
         if cpuFlags.contains("avx") { return "SandyBridge" }
         return nil
@@ -47,7 +52,9 @@ public enum BLASRuntime {
             guard let line else { break }
             let text = String(cString: line)
             if text.hasPrefix("flags") {
-                return Set(text.split(separator: ":", maxSplits: 1).last?.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init) ?? [])
+                return Set(
+                    text.split(separator: ":", maxSplits: 1).last?.split(whereSeparator: { $0 == " " || $0 == "\n" })
+                        .map(String.init) ?? [])
             }
         }
         return []

@@ -83,6 +83,8 @@ public enum ComputePool {
 /// A job is published as a retained box plus a 64-bit claim counter whose high half is the job's
 /// number: a worker that wakes late can only claim tasks of the job it saw (the compare-exchange
 /// fails otherwise), and the box is released only after no worker can still be reading it.
+// @unchecked Sendable: all shared state is atomics or guarded by the pthread mutex/condition;
+// a second caller while a job runs is refused (`busy`) and runs its tasks itself.
 final class WorkerPool: @unchecked Sendable {
     private static let pools = Mutex<[Int: WorkerPool]>([:])
 
@@ -129,7 +131,9 @@ final class WorkerPool: @unchecked Sendable {
     /// Runs a job on the workers and the calling thread; false when the pool is already running
     /// one (a nested call: the caller then runs its tasks serially).
     func run(tasks: Int, _ body: @escaping @Sendable (Int) -> Void) -> Bool {
-        guard tasks < Int(UInt32.max), busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        guard tasks < Int(UInt32.max),
+            busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+        else { return false }
         let job = Unmanaged.passRetained(Job(body: body, tasks: tasks))
         let number = UInt64(UInt32(truncatingIfNeeded: generation.load(ordering: .relaxed) &+ 1))
         unfinished.store(tasks, ordering: .sequentiallyConsistent)
@@ -154,7 +158,8 @@ final class WorkerPool: @unchecked Sendable {
     private func execute(_ job: Job, number: UInt64) {
         var value = claims.load(ordering: .sequentiallyConsistent)
         while value >> 32 == number, Int(value & 0xFFFF_FFFF) < job.tasks {
-            let (exchanged, original) = claims.compareExchange(expected: value, desired: value + 1, ordering: .sequentiallyConsistent)
+            let (exchanged, original) = claims.compareExchange(
+                expected: value, desired: value + 1, ordering: .sequentiallyConsistent)
             if !exchanged {
                 value = original
                 continue

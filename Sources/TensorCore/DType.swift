@@ -15,7 +15,8 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
     public var byteSize: Int {
         switch self {
         case .bool, .int8, .uint8: return 1
-        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float4e2m1, .int4, .uint4, .int2, .uint2: return 1
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float4e2m1, .int4, .uint4, .int2, .uint2:
+            return 1
         case .float16, .bfloat16, .int16, .uint16: return 2
         case .float32, .int32, .uint32: return 4
         case .float64, .int64, .uint64: return 8
@@ -46,7 +47,8 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
     /// 2-bit integers): tensors of them can be moved, reshaped and cast, not computed on.
     public var isNarrow: Bool {
         switch self {
-        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float4e2m1, .int4, .uint4, .int2, .uint2: return true
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float4e2m1, .int4, .uint4, .int2, .uint2:
+            return true
         default: return false
         }
     }

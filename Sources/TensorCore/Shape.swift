@@ -19,7 +19,9 @@ public enum Shape {
     public static func elementCount(_ shape: [Int], op: String) throws(TensorError) -> Int {
         var count = 1
         for dim in shape {
-            guard dim >= 0 else { throw .invalidArgument(op: op, reason: "negative dimension \(dim) in shape \(shape)") }
+            guard dim >= 0 else {
+                throw .invalidArgument(op: op, reason: "negative dimension \(dim) in shape \(shape)")
+            }
             let (product, overflow) = count.multipliedReportingOverflow(by: dim)
             guard !overflow, product <= maxElementCount else { throw .tooLarge(op: op, shape: shape) }
             count = product
@@ -59,8 +61,15 @@ public enum Shape {
             for (i, dim) in shape.enumerated() {
                 let current = result[pad + i]
                 if dim == current || dim == 1 { continue }
-                if current == 1 { result[pad + i] = dim; continue }
-                throw .shapeMismatch(op: op, shapes: shapes, reason: "dimension \(pad + i) is \(current) in one and \(dim) in another (numpy broadcasting needs equal sizes or 1)")
+                if current == 1 {
+                    result[pad + i] = dim
+                    continue
+                }
+                throw .shapeMismatch(
+                    op: op, shapes: shapes,
+                    reason:
+                        "dimension \(pad + i) is \(current) in one and \(dim) in another (numpy broadcasting needs equal sizes or 1)"
+                )
             }
         }
         return result

@@ -1,12 +1,16 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Bytes behind one or more tensors: 64-byte-aligned memory this object owns, bytes borrowed
 /// from a memory-mapped file (read-only; kept alive by `owner`), or an array of strings.
+// @unchecked Sendable: the pointer and sizes are immutable; tensors only write through
+// `withUnsafeMutableBuffer`, which copies unless the storage is uniquely referenced (copy-on-write),
+// so no two threads ever write the same bytes or write bytes another thread reads.
 public final class TensorStorage: @unchecked Sendable {
     /// Alignment of owned allocations, in bytes.
     public static let alignment = 64
@@ -75,7 +79,7 @@ public enum BlockPool {
     static let minimumPooledBytes = 1 << 16
 
     private struct Cache {
-        var blocks: [Int: [Int]] = [:]        // byte count -> addresses
+        var blocks: [Int: [Int]] = [:]  // byte count -> addresses
         var order: [(bytes: Int, address: Int)] = []
         var cachedBytes = 0
     }
@@ -87,7 +91,9 @@ public enum BlockPool {
             let reused: Int? = cache.withLock { cache in
                 guard var list = cache.blocks[byteCount], let address = list.popLast() else { return nil }
                 cache.blocks[byteCount] = list.isEmpty ? nil : list
-                if let position = cache.order.firstIndex(where: { $0.address == address }) { cache.order.remove(at: position) }
+                if let position = cache.order.firstIndex(where: { $0.address == address }) {
+                    cache.order.remove(at: position)
+                }
                 cache.cachedBytes -= byteCount
                 return address
             }
@@ -138,6 +144,7 @@ public enum BlockPool {
 }
 
 /// A read-only memory mapping of a whole file; tensors borrow its bytes without copying.
+// @unchecked Sendable: an immutable, read-only (PROT_READ) mapping; every property is a `let`.
 public final class MappedFile: @unchecked Sendable {
     /// The path the file was opened from.
     public let path: String
@@ -165,7 +172,9 @@ public final class MappedFile: @unchecked Sendable {
         guard descriptor >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
         var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard fstat(descriptor, &info) == 0 else {
+            throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw .cannotOpen(path: path, reason: "not a regular file") }
         byteCount = Int(info.st_size)
         if byteCount == 0 {
@@ -173,7 +182,9 @@ public final class MappedFile: @unchecked Sendable {
             return
         }
         let mapped = mmap(nil, byteCount, PROT_READ, MAP_PRIVATE, descriptor, 0)
-        guard let mapped, mapped != MAP_FAILED else { throw .cannotMap(path: path, reason: String(cString: strerror(errno))) }
+        guard let mapped, mapped != MAP_FAILED else {
+            throw .cannotMap(path: path, reason: String(cString: strerror(errno)))
+        }
         bytes = UnsafeRawPointer(mapped)
     }
 

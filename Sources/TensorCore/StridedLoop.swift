@@ -25,7 +25,8 @@ struct StridedLoop {
         var mergedStrides: [[Int]] = Array(repeating: [], count: operands)
         for axis in dims.indices {
             if let last = mergedDims.last,
-               (0..<operands).allSatisfy({ mergedStrides[$0].last! == strides[$0][axis] &* dims[axis] }) {
+                (0..<operands).allSatisfy({ mergedStrides[$0].last! == strides[$0][axis] &* dims[axis] })
+            {
                 mergedDims[mergedDims.count - 1] = last * dims[axis]
                 for k in 0..<operands { mergedStrides[k][mergedStrides[k].count - 1] = strides[k][axis] }
             } else {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An N-dimensional array: a value type (shape, strides, offset, dtype) over reference-counted
@@ -77,7 +77,9 @@ public struct Tensor: Sendable {
     public init<T: TensorElement>(shape: [Int], scalars: [T]) throws(TensorError) {
         let count = try Shape.elementCount(shape, op: "Tensor(shape:scalars:)")
         guard scalars.count == count else {
-            throw .invalidArgument(op: "Tensor(shape:scalars:)", reason: "shape \(shape) holds \(count) elements but \(scalars.count) were given")
+            throw .invalidArgument(
+                op: "Tensor(shape:scalars:)",
+                reason: "shape \(shape) holds \(count) elements but \(scalars.count) were given")
         }
         try self.init(uninitialized: shape, dtype: T.dtype, op: "Tensor(shape:scalars:)")
         if let bytes = storage.bytes {
@@ -97,9 +99,13 @@ public struct Tensor: Sendable {
     public init(shape: [Int], strings: [String]) throws(TensorError) {
         let count = try Shape.elementCount(shape, op: "Tensor(shape:strings:)")
         guard strings.count == count else {
-            throw .invalidArgument(op: "Tensor(shape:strings:)", reason: "shape \(shape) holds \(count) elements but \(strings.count) were given")
+            throw .invalidArgument(
+                op: "Tensor(shape:strings:)",
+                reason: "shape \(shape) holds \(count) elements but \(strings.count) were given")
         }
-        self.init(dtype: .string, shape: shape, strides: Shape.contiguousStrides(shape), offset: 0, storage: TensorStorage(strings: strings))
+        self.init(
+            dtype: .string, shape: shape, strides: Shape.contiguousStrides(shape), offset: 0,
+            storage: TensorStorage(strings: strings))
     }
 
     /// A tensor over `byteCount` bytes of a mapped file starting at `byteOffset`, without copying
@@ -110,7 +116,9 @@ public struct Tensor: Sendable {
         let count = try Shape.elementCount(shape, op: op)
         let byteCount = count * dtype.byteSize
         guard byteOffset >= 0, byteOffset <= file.byteCount, byteCount <= file.byteCount - byteOffset else {
-            throw .invalidArgument(op: op, reason: "\(byteCount) bytes at offset \(byteOffset) lie outside \(file.path) (\(file.byteCount) bytes)")
+            throw .invalidArgument(
+                op: op,
+                reason: "\(byteCount) bytes at offset \(byteOffset) lie outside \(file.path) (\(file.byteCount) bytes)")
         }
         guard byteCount > 0, let base = file.bytes else {
             try self.init(zeros: shape, dtype: dtype)
@@ -136,7 +144,8 @@ public struct Tensor: Sendable {
         }
     }
 
-    static let emptyFloat = Tensor(dtype: .float32, shape: [0], strides: [1], offset: 0, storage: TensorStorage(strings: []))
+    static let emptyFloat = Tensor(
+        dtype: .float32, shape: [0], strides: [1], offset: 0, storage: TensorStorage(strings: []))
 
     // MARK: Raw access
 
@@ -159,7 +168,9 @@ public struct Tensor: Sendable {
 
     /// Calls `body` with the elements in row-major order (copying first if this is a
     /// non-contiguous view).
-    public func withContiguousBuffer<T: TensorElement, R>(as type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R) throws -> R {
+    public func withContiguousBuffer<T: TensorElement, R>(as type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R)
+        throws -> R
+    {
         try checkElement(type, op: "withContiguousBuffer")
         let dense = contiguous()
         return try withExtendedLifetime(dense) {
@@ -170,7 +181,9 @@ public struct Tensor: Sendable {
 
     /// Calls `body` with the elements for writing, after making the storage unique, owned and
     /// contiguous (the copy-on-write point).
-    public mutating func withUnsafeMutableBuffer<T: TensorElement, R>(as type: T.Type, _ body: (UnsafeMutableBufferPointer<T>) throws -> R) throws -> R {
+    public mutating func withUnsafeMutableBuffer<T: TensorElement, R>(
+        as type: T.Type, _ body: (UnsafeMutableBufferPointer<T>) throws -> R
+    ) throws -> R {
         try checkElement(type, op: "withUnsafeMutableBuffer")
         makeUniqueContiguous()
         guard let base = mutableBaseAddress else { return try body(UnsafeMutableBufferPointer(start: nil, count: 0)) }
@@ -204,7 +217,8 @@ public struct Tensor: Sendable {
     /// Any element widened to `Double` (for tests and small inspections; not a kernel path).
     public func doubleValue(at index: [Int]) throws(TensorError) -> Double {
         guard index.count == rank else {
-            throw .invalidArgument(op: "doubleValue(at:)", reason: "index \(index) has \(index.count) components for rank \(rank)")
+            throw .invalidArgument(
+                op: "doubleValue(at:)", reason: "index \(index) has \(index.count) components for rank \(rank)")
         }
         var position = offset
         for axis in 0..<rank {

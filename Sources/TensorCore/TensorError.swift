@@ -27,7 +27,8 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
             let list = shapes.map { "[\($0.map(String.init).joined(separator: ", "))]" }.joined(separator: " and ")
             return "\(op): shapes \(list) do not match: \(reason)"
         case let .axisOutOfRange(op, axis, rank):
-            return "\(op): axis \(axis) is out of range for a tensor of rank \(rank) (valid: \(-max(rank, 1))..<\(max(rank, 1)))"
+            return
+                "\(op): axis \(axis) is out of range for a tensor of rank \(rank) (valid: \(-max(rank, 1))..<\(max(rank, 1)))"
         case let .unsupportedDType(op, dtype):
             return "\(op): element type \(dtype) is not supported"
         case let .dtypeMismatch(op, dtypes):

@@ -12,7 +12,9 @@ extension Tensor {
             throw .invalidArgument(op: "BitCast", reason: "\(dtype) and \(target) differ in size (or one is a string)")
         }
         let dense = contiguous()
-        return Tensor(dtype: target, shape: shape, strides: Shape.contiguousStrides(shape), offset: dense.offset, storage: dense.storage)
+        return Tensor(
+            dtype: target, shape: shape, strides: Shape.contiguousStrides(shape), offset: dense.offset,
+            storage: dense.storage)
     }
 
     /// A contiguous copy in freshly allocated storage.
@@ -51,7 +53,9 @@ extension Tensor {
     }
 
     @inline(__always)
-    static func stridedCopy<Word>(_: Word.Type, _ loop: StridedLoop, _ source: UnsafeRawPointer, _ target: UnsafeMutableRawPointer) {
+    static func stridedCopy<Word>(
+        _: Word.Type, _ loop: StridedLoop, _ source: UnsafeRawPointer, _ target: UnsafeMutableRawPointer
+    ) {
         let input = source.assumingMemoryBound(to: Word.self)
         let output = target.assumingMemoryBound(to: Word.self)
         let inStride = loop.innerStrides[1]
@@ -76,9 +80,11 @@ extension Tensor {
             throw .invalidArgument(op: op, reason: "at most one dimension may be -1, got \(newShape)")
         }
         if let axis = inferred.first {
-            let known = try Shape.elementCount(newShape.enumerated().filter { $0.offset != axis }.map(\.element), op: op)
+            let known = try Shape.elementCount(
+                newShape.enumerated().filter { $0.offset != axis }.map(\.element), op: op)
             guard known > 0, count % known == 0 else {
-                throw .shapeMismatch(op: op, shapes: [shape, newShape], reason: "\(count) elements cannot fill the -1 dimension")
+                throw .shapeMismatch(
+                    op: op, shapes: [shape, newShape], reason: "\(count) elements cannot fill the -1 dimension")
             }
             resolved[axis] = count / known
         }
@@ -86,7 +92,9 @@ extension Tensor {
             throw .shapeMismatch(op: op, shapes: [shape, newShape], reason: "element counts differ")
         }
         let base = isContiguous ? self : contiguous()
-        return Tensor(dtype: dtype, shape: resolved, strides: Shape.contiguousStrides(resolved), offset: base.offset, storage: base.storage)
+        return Tensor(
+            dtype: dtype, shape: resolved, strides: Shape.contiguousStrides(resolved), offset: base.offset,
+            storage: base.storage)
     }
 
     /// A view with dimensions reordered: dimension `i` of the result is dimension `order[i]` here.
@@ -94,7 +102,9 @@ extension Tensor {
         guard order.count == rank, Set(order) == Set(0..<rank) else {
             throw .invalidArgument(op: "transpose", reason: "permutation \(order) is not a permutation of 0..<\(rank)")
         }
-        return Tensor(dtype: dtype, shape: order.map { shape[$0] }, strides: order.map { strides[$0] }, offset: offset, storage: storage)
+        return Tensor(
+            dtype: dtype, shape: order.map { shape[$0] }, strides: order.map { strides[$0] }, offset: offset,
+            storage: storage)
     }
 
     /// A view with the last two dimensions swapped (rank 2 or more).
@@ -145,7 +155,9 @@ extension Tensor {
             } else if dim == 1 {
                 newStrides[pad + axis] = 0
             } else {
-                throw .shapeMismatch(op: "broadcast", shapes: [shape, target], reason: "dimension \(axis) of size \(dim) cannot broadcast to \(target[pad + axis])")
+                throw .shapeMismatch(
+                    op: "broadcast", shapes: [shape, target],
+                    reason: "dimension \(axis) of size \(dim) cannot broadcast to \(target[pad + axis])")
             }
         }
         return Tensor(dtype: dtype, shape: target, strides: newStrides, offset: offset, storage: storage)
@@ -162,13 +174,16 @@ extension Tensor {
         if let axes {
             drop = Set(try Shape.normalizeAxes(axes, rank: rank, op: "squeeze"))
             for axis in drop where shape[axis] != 1 {
-                throw .invalidArgument(op: "squeeze", reason: "axis \(axis) has size \(shape[axis]), not 1 (shape \(shape))")
+                throw .invalidArgument(
+                    op: "squeeze", reason: "axis \(axis) has size \(shape[axis]), not 1 (shape \(shape))")
             }
         } else {
             drop = Set(shape.indices.filter { shape[$0] == 1 })
         }
         let keep = shape.indices.filter { !drop.contains($0) }
-        return Tensor(dtype: dtype, shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset, storage: storage)
+        return Tensor(
+            dtype: dtype, shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset,
+            storage: storage)
     }
 
     /// A view with size-1 axes inserted at the listed positions of the result.

@@ -17,7 +17,9 @@ public enum TensorJSON {
             guard let data = object["data"] else { throw FormatError(reason: "object has no \"data\" field") }
             payload = data
             if let shape = object["shape"] {
-                guard let dims = shape as? [Any], let ints = Optional(dims.compactMap { ($0 as? NSNumber)?.intValue }), ints.count == dims.count else {
+                guard let dims = shape as? [Any], let ints = Optional(dims.compactMap { ($0 as? NSNumber)?.intValue }),
+                    ints.count == dims.count
+                else {
                     throw FormatError(reason: "\"shape\" must be an array of integers")
                 }
                 declaredShape = ints
@@ -29,13 +31,19 @@ public enum TensorJSON {
         try flatten(payload, depth: 0, shape: &nestedShape, numbers: &flat, strings: &strings)
         let shape = declaredShape ?? nestedShape
         let count: Int
-        do { count = try Shape.elementCount(shape, op: "json") } catch { throw FormatError(reason: "shape \(shape) is invalid") }
+        do { count = try Shape.elementCount(shape, op: "json") } catch {
+            throw FormatError(reason: "shape \(shape) is invalid")
+        }
         do {
             if !strings.isEmpty {
-                guard strings.count == count else { throw FormatError(reason: "shape \(shape) needs \(count) values, got \(strings.count)") }
+                guard strings.count == count else {
+                    throw FormatError(reason: "shape \(shape) needs \(count) values, got \(strings.count)")
+                }
                 return try Tensor(shape: shape, strings: strings)
             }
-            guard flat.count == count else { throw FormatError(reason: "shape \(shape) needs \(count) values, got \(flat.count)") }
+            guard flat.count == count else {
+                throw FormatError(reason: "shape \(shape) needs \(count) values, got \(flat.count)")
+            }
             return try Tensor(shape: shape, scalars: flat).cast(to: dtype)
         } catch let error as FormatError {
             throw error
@@ -44,14 +52,25 @@ public enum TensorJSON {
         }
     }
 
-    private static func flatten(_ value: Any, depth: Int, shape: inout [Int], numbers: inout [Double], strings: inout [String]) throws(FormatError) {
+    private static func flatten(
+        _ value: Any, depth: Int, shape: inout [Int], numbers: inout [Double], strings: inout [String]
+    ) throws(FormatError) {
         if let array = value as? [Any] {
-            if depth == shape.count { shape.append(array.count) } else if shape[depth] != array.count {
-                throw FormatError(reason: "ragged nested arrays: \(array.count) elements where \(shape[depth]) were expected at depth \(depth)")
+            if depth == shape.count {
+                shape.append(array.count)
+            } else if shape[depth] != array.count {
+                throw FormatError(
+                    reason:
+                        "ragged nested arrays: \(array.count) elements where \(shape[depth]) were expected at depth \(depth)"
+                )
             }
-            for element in array { try flatten(element, depth: depth + 1, shape: &shape, numbers: &numbers, strings: &strings) }
+            for element in array {
+                try flatten(element, depth: depth + 1, shape: &shape, numbers: &numbers, strings: &strings)
+            }
         } else if let number = value as? NSNumber {
-            guard depth == shape.count else { throw FormatError(reason: "a number where an array was expected at depth \(depth)") }
+            guard depth == shape.count else {
+                throw FormatError(reason: "a number where an array was expected at depth \(depth)")
+            }
             numbers.append(number.doubleValue)
         } else if let text = value as? String {
             switch text.lowercased() {

@@ -15,7 +15,10 @@ extension Tensor {
                 var flat = 0
                 for d in 0..<rank {
                     let s = maps[d][index[d]]
-                    if s < 0 { flat = -1; break }
+                    if s < 0 {
+                        flat = -1
+                        break
+                    }
                     flat += s * sourceStrides[d]
                 }
                 sources[i] = flat
@@ -43,7 +46,10 @@ extension Tensor {
                 var filled = false
                 for d in 0..<(rank - 1) {
                     let s = maps[d][index[d]]
-                    if s < 0 { filled = true; break }
+                    if s < 0 {
+                        filled = true
+                        break
+                    }
                     base += s * sourceStrides[d]
                 }
                 for o in 0..<rowLength {

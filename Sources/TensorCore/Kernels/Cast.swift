@@ -56,7 +56,9 @@ extension Tensor {
         }
     }
 
-    private func castLoop<S: CastSource, D: CastTarget>(_ source: S.Type, _ target: D.Type) throws(TensorError) -> Tensor {
+    private func castLoop<S: CastSource, D: CastTarget>(_ source: S.Type, _ target: D.Type) throws(TensorError)
+        -> Tensor
+    {
         try mapRows(S.self, to: D.self, op: "cast") { input, stride, output, count in
             Tensor.scalarMap(input, stride, output, count) { $0.converted(to: D.self) }
         }
@@ -97,7 +99,9 @@ extension Tensor {
             values.reserveCapacity(texts.count)
             for (index, text) in texts.enumerated() {
                 guard let value = parse(text.trimmingASCIIWhitespace()) else {
-                    throw .invalidCast(from: .string, to: target, reason: "element \(index) \"\(text.prefix(40))\" is not a valid \(target) value")
+                    throw .invalidCast(
+                        from: .string, to: target,
+                        reason: "element \(index) \"\(text.prefix(40))\" is not a valid \(target) value")
                 }
                 values.append(value)
             }
@@ -151,18 +155,19 @@ extension String {
     func trimmingASCIIWhitespace() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
         return String(scalars[first...last])
     }
 }
 
-/// A type elements can be converted from (see ``Tensor/cast(to:)`` for the rules).
+/// A type elements can be converted from (see ``Tensor/cast(to:saturate:)`` for the rules).
 public protocol CastSource: TensorElement {
     /// This value converted to `T`.
     func converted<T: CastTarget>(to type: T.Type) -> T
 }
 
-/// A type elements can be converted to (see ``Tensor/cast(to:)`` for the rules).
+/// A type elements can be converted to (see ``Tensor/cast(to:saturate:)`` for the rules).
 public protocol CastTarget: TensorElement {
     init(castingFloat value: Float)
     init(castingDouble value: Double)

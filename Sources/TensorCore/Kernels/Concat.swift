@@ -11,8 +11,10 @@ extension Tensor {
         for tensor in tensors {
             guard tensor.dtype == first.dtype else { throw .dtypeMismatch(op: op, dtypes: tensors.map(\.dtype)) }
             guard tensor.rank == first.rank,
-                  tensor.shape.indices.allSatisfy({ $0 == axis || tensor.shape[$0] == first.shape[$0] }) else {
-                throw .shapeMismatch(op: op, shapes: tensors.map(\.shape), reason: "all dimensions but axis \(axis) must agree")
+                tensor.shape.indices.allSatisfy({ $0 == axis || tensor.shape[$0] == first.shape[$0] })
+            else {
+                throw .shapeMismatch(
+                    op: op, shapes: tensors.map(\.shape), reason: "all dimensions but axis \(axis) must agree")
             }
             outShape[axis] += tensor.shape[axis]
         }

@@ -23,17 +23,28 @@ public struct WindowGeometry: Sendable, Equatable {
     public func outputSize(spatial: [Int], ceilMode: Bool = false, op: String) throws(TensorError) -> [Int] {
         let count = kernel.count
         guard count == spatial.count, strides.count == count, dilations.count == count, pads.count == 2 * count else {
-            throw .invalidArgument(op: op, reason: "kernel \(kernel), strides \(strides), dilations \(dilations) and pads \(pads) do not fit \(spatial.count) spatial dims")
+            throw .invalidArgument(
+                op: op,
+                reason:
+                    "kernel \(kernel), strides \(strides), dilations \(dilations) and pads \(pads) do not fit \(spatial.count) spatial dims"
+            )
         }
         var result: [Int] = []
         for axis in 0..<count {
-            guard kernel[axis] > 0, strides[axis] > 0, dilations[axis] > 0, pads[axis] >= 0, pads[axis + count] >= 0 else {
-                throw .invalidArgument(op: op, reason: "kernel, strides and dilations must be positive and pads non-negative (kernel \(kernel), strides \(strides), dilations \(dilations), pads \(pads))")
+            guard kernel[axis] > 0, strides[axis] > 0, dilations[axis] > 0, pads[axis] >= 0, pads[axis + count] >= 0
+            else {
+                throw .invalidArgument(
+                    op: op,
+                    reason:
+                        "kernel, strides and dilations must be positive and pads non-negative (kernel \(kernel), strides \(strides), dilations \(dilations), pads \(pads))"
+                )
             }
             let span = dilations[axis] * (kernel[axis] - 1) + 1
             let padded = spatial[axis] + pads[axis] + pads[axis + count]
             guard padded >= span else {
-                throw .invalidArgument(op: op, reason: "window of span \(span) does not fit padded input size \(padded) on spatial axis \(axis)")
+                throw .invalidArgument(
+                    op: op,
+                    reason: "window of span \(span) does not fit padded input size \(padded) on spatial axis \(axis)")
             }
             var size: Int
             if ceilMode {
@@ -56,34 +67,48 @@ extension Tensor {
     /// (float16, bfloat16 and float64 go through float32). Depthwise convolutions use a direct
     /// kernel; 3x3 stride-1 ones given `winograd` (``WinogradWeights`` of this `weight`) and a
     /// plane of 14x14 or more run Winograd's F(2x2, 3x3); the rest im2col + sgemm.
-    public static func conv(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, strides: [Int]? = nil, pads: [Int]? = nil,
-                            dilations: [Int]? = nil, groups: Int = 1, residual: Tensor? = nil,
-                            activation: FusedActivation = .identity, winograd: WinogradWeights? = nil) throws(TensorError) -> Tensor {
+    public static func conv(
+        _ input: Tensor, weight: Tensor, bias: Tensor? = nil, strides: [Int]? = nil, pads: [Int]? = nil,
+        dilations: [Int]? = nil, groups: Int = 1, residual: Tensor? = nil,
+        activation: FusedActivation = .identity, winograd: WinogradWeights? = nil
+    ) throws(TensorError) -> Tensor {
         let op = "conv"
         guard input.dtype.isFloatingPoint else { throw .unsupportedDType(op: op, dtype: input.dtype) }
         let others = [weight.dtype] + (bias.map { [$0.dtype] } ?? []) + (residual.map { [$0.dtype] } ?? [])
-        guard others.allSatisfy({ $0 == input.dtype }) else { throw .dtypeMismatch(op: op, dtypes: [input.dtype] + others) }
+        guard others.allSatisfy({ $0 == input.dtype }) else {
+            throw .dtypeMismatch(op: op, dtypes: [input.dtype] + others)
+        }
         if input.dtype != .float32 {
-            return try conv(input.cast(to: .float32), weight: weight.cast(to: .float32), bias: bias?.cast(to: .float32),
-                            strides: strides, pads: pads, dilations: dilations, groups: groups,
-                            residual: residual?.cast(to: .float32), activation: activation, winograd: winograd).cast(to: input.dtype)
+            return try conv(
+                input.cast(to: .float32), weight: weight.cast(to: .float32), bias: bias?.cast(to: .float32),
+                strides: strides, pads: pads, dilations: dilations, groups: groups,
+                residual: residual?.cast(to: .float32), activation: activation, winograd: winograd
+            ).cast(to: input.dtype)
         }
         guard input.rank >= 3, weight.rank == input.rank else {
-            throw .shapeMismatch(op: op, shapes: [input.shape, weight.shape], reason: "conv needs [N, C, spatial...] inputs with weights of the same rank")
+            throw .shapeMismatch(
+                op: op, shapes: [input.shape, weight.shape],
+                reason: "conv needs [N, C, spatial...] inputs with weights of the same rank")
         }
         let spatialRank = input.rank - 2
-        let geometry = WindowGeometry(kernel: Array(weight.shape.dropFirst(2)), strides: strides, dilations: dilations, pads: pads)
+        let geometry = WindowGeometry(
+            kernel: Array(weight.shape.dropFirst(2)), strides: strides, dilations: dilations, pads: pads)
         let outSpatial = try geometry.outputSize(spatial: Array(input.shape.dropFirst(2)), op: op)
         let (n, c, m, cg) = (input.shape[0], input.shape[1], weight.shape[0], weight.shape[1])
         guard groups > 0, c == cg * groups, m % groups == 0 else {
-            throw .shapeMismatch(op: op, shapes: [input.shape, weight.shape], reason: "input channels \(c) must equal weight channels \(cg) x groups \(groups), and output channels \(m) must divide by groups")
+            throw .shapeMismatch(
+                op: op, shapes: [input.shape, weight.shape],
+                reason:
+                    "input channels \(c) must equal weight channels \(cg) x groups \(groups), and output channels \(m) must divide by groups"
+            )
         }
         if let bias, bias.shape != [m] {
             throw .shapeMismatch(op: op, shapes: [bias.shape, weight.shape], reason: "bias must have shape [\(m)]")
         }
         let outputShape = [n, m] + outSpatial
         if let residual, residual.shape != outputShape {
-            throw .shapeMismatch(op: op, shapes: [residual.shape, outputShape], reason: "the residual must have the output's shape")
+            throw .shapeMismatch(
+                op: op, shapes: [residual.shape, outputShape], reason: "the residual must have the output's shape")
         }
         // Every path below writes each output element, so the output starts uninitialised.
         let output = try Tensor(uninitialized: outputShape, dtype: .float32, op: op)
@@ -91,27 +116,39 @@ extension Tensor {
         // Keep any copies alive while their raw pointers are in use.
         defer { withExtendedLifetime((x, w, b, r)) {} }
         guard output.count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
-              let px = x.baseAddress?.assumingMemoryBound(to: Float.self),
-              let pw = w.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
-        let epilogue = ConvEpilogue(bias: b?.baseAddress?.assumingMemoryBound(to: Float.self),
-                                    residual: r?.baseAddress?.assumingMemoryBound(to: Float.self), activation: activation)
+            let px = x.baseAddress?.assumingMemoryBound(to: Float.self),
+            let pw = w.baseAddress?.assumingMemoryBound(to: Float.self)
+        else { return output }
+        let epilogue = ConvEpilogue(
+            bias: b?.baseAddress?.assumingMemoryBound(to: Float.self),
+            residual: r?.baseAddress?.assumingMemoryBound(to: Float.self), activation: activation)
         if spatialRank > 2 {
-            try convGeneral(px, pw, out, input: input.shape, weight: weight.shape, geometry: geometry, outSpatial: outSpatial, groups: groups)
+            try convGeneral(
+                px, pw, out, input: input.shape, weight: weight.shape, geometry: geometry, outSpatial: outSpatial,
+                groups: groups)
         } else {
             // Treat 1-D as 2-D with height 1.
-            let plane = spatialRank == 1
-                ? Plane(h: 1, w: input.shape[2], kh: 1, kw: weight.shape[2], oh: 1, ow: outSpatial[0], sh: 1, sw: geometry.strides[0],
-                        dh: 1, dw: geometry.dilations[0], padTop: 0, padLeft: geometry.pads[0])
-                : Plane(h: input.shape[2], w: input.shape[3], kh: weight.shape[2], kw: weight.shape[3], oh: outSpatial[0], ow: outSpatial[1],
-                        sh: geometry.strides[0], sw: geometry.strides[1], dh: geometry.dilations[0], dw: geometry.dilations[1],
-                        padTop: geometry.pads[0], padLeft: geometry.pads[1])
+            let plane =
+                spatialRank == 1
+                ? Plane(
+                    h: 1, w: input.shape[2], kh: 1, kw: weight.shape[2], oh: 1, ow: outSpatial[0], sh: 1,
+                    sw: geometry.strides[0],
+                    dh: 1, dw: geometry.dilations[0], padTop: 0, padLeft: geometry.pads[0])
+                : Plane(
+                    h: input.shape[2], w: input.shape[3], kh: weight.shape[2], kw: weight.shape[3], oh: outSpatial[0],
+                    ow: outSpatial[1],
+                    sh: geometry.strides[0], sw: geometry.strides[1], dh: geometry.dilations[0],
+                    dw: geometry.dilations[1],
+                    padTop: geometry.pads[0], padLeft: geometry.pads[1])
             if groups == c && m == c && cg == 1 {
                 // The depthwise kernels finish each channel with its epilogue while it is in cache.
                 depthwise(px, pw, out, n: n, channels: c, plane, epilogue)
                 return output
             }
-            if let winograd, winograd.shape == weight.shape, groups == 1, plane.kh == 3, plane.kw == 3, plane.sh == 1, plane.sw == 1,
-               plane.dh == 1, plane.dw == 1, plane.oh * plane.ow >= 196 {
+            if let winograd, winograd.shape == weight.shape, groups == 1, plane.kh == 3, plane.kw == 3, plane.sh == 1,
+                plane.sw == 1,
+                plane.dh == 1, plane.dw == 1, plane.oh * plane.ow >= 196
+            {
                 try winogradConv(px, winograd, out, n: n, c: c, m: m, plane, epilogue)
             } else {
                 try im2colConv(px, pw, out, n: n, c: c, m: m, groups: groups, plane, epilogue)
@@ -121,19 +158,24 @@ extension Tensor {
         if !epilogue.isEmpty {
             let spatial = outSpatial.reduce(1, *)
             ComputePool.parallelRanges(n * m, grain: max(1, 4096 / max(spatial, 1))) { range in
-                for item in range { epilogue.apply(out + item * spatial, count: spatial, offset: item * spatial, channel: item % m) }
+                for item in range {
+                    epilogue.apply(out + item * spatial, count: spatial, offset: item * spatial, channel: item % m)
+                }
             }
         }
         return output
     }
 
     /// Convolution over any number of spatial dims: im2col through a precomputed source table, then sgemm.
-    private static func convGeneral(_ px: UnsafePointer<Float>, _ pw: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-                                    input: [Int], weight: [Int], geometry: WindowGeometry, outSpatial: [Int], groups: Int) throws(TensorError) {
+    private static func convGeneral(
+        _ px: UnsafePointer<Float>, _ pw: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+        input: [Int], weight: [Int], geometry: WindowGeometry, outSpatial: [Int], groups: Int
+    ) throws(TensorError) {
         let (n, c, m, cg) = (input[0], input[1], weight[0], weight[1])
         let rank = input.count - 2
-        let windows = WindowIndexing(input: Array(input.dropFirst(2)), output: outSpatial, kernel: geometry.kernel,
-                                     strides: geometry.strides, dilations: geometry.dilations, padsBegin: Array(geometry.pads.prefix(rank)))
+        let windows = WindowIndexing(
+            input: Array(input.dropFirst(2)), output: outSpatial, kernel: geometry.kernel,
+            strides: geometry.strides, dilations: geometry.dilations, padsBegin: Array(geometry.pads.prefix(rank)))
         let table = windows.sourceTable()
         let kernelSize = windows.kernelSize, spatial = windows.outputSize, inSpatial = windows.inputSize
         let mg = m / groups, kSize = cg * kernelSize
@@ -153,8 +195,10 @@ extension Tensor {
                             }
                         }
                     }
-                    ParallelGemm.gemm(transA: false, transB: false, m: mg, n: spatial, k: kSize, a: pw + group * mg * kSize, lda: kSize,
-                                       b: cols, ldb: spatial, c: out + (batch * m + group * mg) * spatial, ldc: spatial)
+                    ParallelGemm.gemm(
+                        transA: false, transB: false, m: mg, n: spatial, k: kSize, a: pw + group * mg * kSize,
+                        lda: kSize,
+                        b: cols, ldb: spatial, c: out + (batch * m + group * mg) * spatial, ldc: spatial)
                 }
             }
         }
@@ -191,8 +235,10 @@ extension Tensor {
         }
     }
 
-    private static func depthwise(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                                  n: Int, channels: Int, _ p: Plane, _ epilogue: ConvEpilogue) {
+    private static func depthwise(
+        _ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+        n: Int, channels: Int, _ p: Plane, _ epilogue: ConvEpilogue
+    ) {
         if p.kh == 3, p.kw == 3, p.dh == 1, p.dw == 1 {
             return depthwise3x3(input, weight, output, n: n, channels: channels, p, epilogue)
         }
@@ -231,8 +277,10 @@ extension Tensor {
     /// ``depthwise3x3Row`` (output rows shorter than a register with ``depthwise3x3SmallPlane``); bias and
     /// activation are applied in registers, a residual in a pass over each finished channel while
     /// it is in cache.
-    private static func depthwise3x3(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                                     n: Int, channels: Int, _ p: Plane, _ epilogue: ConvEpilogue) {
+    private static func depthwise3x3(
+        _ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+        n: Int, channels: Int, _ p: Plane, _ epilogue: ConvEpilogue
+    ) {
         let interior = p.depthwise3x3Interior
         let small = p.ow < RegisterVector.scalarCount
         let paddedCount = ((p.oh - 1) * p.sh + 3) * ((p.ow - 1) * p.sw + 3) + RegisterVector.scalarCount
@@ -250,16 +298,19 @@ extension Tensor {
                     let bias = inRegisters ? epilogue.bias?[channel] ?? 0 : 0
                     let activation = (inRegisters ? epilogue.activation : .identity).kernel
                     if small {
-                        depthwise3x3SmallPlane(source, target, taps: weight + channel * 9, bias: bias, activation: activation, p,
-                                               padded: zero, sums: zero + paddedCount)
+                        depthwise3x3SmallPlane(
+                            source, target, taps: weight + channel * 9, bias: bias, activation: activation, p,
+                            padded: zero, sums: zero + paddedCount)
                     } else {
                         for oy in 0..<p.oh {
                             let top = oy * p.sh - p.padTop
                             let r0 = top >= 0 && top < p.h ? source + top * p.w : UnsafePointer(zero)
                             let r1 = top + 1 >= 0 && top + 1 < p.h ? source + (top + 1) * p.w : UnsafePointer(zero)
                             let r2 = top + 2 >= 0 && top + 2 < p.h ? source + (top + 2) * p.w : UnsafePointer(zero)
-                            depthwise3x3Row(r0, r1, r2, target + oy * p.ow, taps: weight + channel * 9, bias: bias, activation: activation,
-                                            p, interior: interior)
+                            depthwise3x3Row(
+                                r0, r1, r2, target + oy * p.ow, taps: weight + channel * 9, bias: bias,
+                                activation: activation,
+                                p, interior: interior)
                         }
                     }
                     if !inRegisters {
@@ -278,9 +329,11 @@ extension Tensor {
     /// outputs are picked out at the stride. `padded` and `sums` each hold the padded plane plus
     /// one vector.
     @inline(__always)
-    static func depthwise3x3SmallPlane(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, taps k: UnsafePointer<Float>,
-                                       bias: Float, activation: ActivationKernel, _ p: Plane,
-                                       padded: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
+    static func depthwise3x3SmallPlane(
+        _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, taps k: UnsafePointer<Float>,
+        bias: Float, activation: ActivationKernel, _ p: Plane,
+        padded: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>
+    ) {
         let width = (p.ow - 1) * p.sw + 3, height = (p.oh - 1) * p.sh + 3
         /// Copies `count` floats between rows that do not overlap, eight at a time (the last
         /// eight overlapping the ones before) when there are eight.
@@ -292,7 +345,8 @@ extension Tensor {
             var i = 0
             while i < count {
                 let at = min(i, count &- 8)
-                UnsafeMutableRawPointer(to + at).storeBytes(of: UnsafeRawPointer(from + at).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(to + at).storeBytes(
+                    of: UnsafeRawPointer(from + at).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
                 i = at &+ 8
             }
         }
@@ -300,7 +354,9 @@ extension Tensor {
         for y in 0..<height {
             let iy = y - p.padTop
             guard iy >= 0, iy < p.h, !columns.isEmpty else { continue }
-            copy(source + iy * p.w + columns.lowerBound - p.padLeft, padded + y * width + columns.lowerBound, columns.count)
+            copy(
+                source + iy * p.w + columns.lowerBound - p.padLeft, padded + y * width + columns.lowerBound,
+                columns.count)
         }
         typealias Vector = RegisterVector
         let lanes = Vector.scalarCount
@@ -334,8 +390,11 @@ extension Tensor {
     /// loaded inputs into even and odd lanes); only the border columns outside `interior` check
     /// bounds. `row` must not overlap the input rows.
     @inline(__always)
-    static func depthwise3x3Row(_ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ r2: UnsafePointer<Float>, _ row: UnsafeMutablePointer<Float>,
-                                taps k: UnsafePointer<Float>, bias: Float, activation: ActivationKernel, _ p: Plane, interior: Range<Int>) {
+    static func depthwise3x3Row(
+        _ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ r2: UnsafePointer<Float>,
+        _ row: UnsafeMutablePointer<Float>,
+        taps k: UnsafePointer<Float>, bias: Float, activation: ActivationKernel, _ p: Plane, interior: Range<Int>
+    ) {
         @inline(always) func load16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
             UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
         }
@@ -367,8 +426,12 @@ extension Tensor {
                 // Three partial sums: shorter dependency chains.
                 var s0 = start, s1 = k1 * load(r0 + i + 1), s2 = k2 * load(r0 + i + 2)
                 s0.addProduct(k0, load(r0 + i))
-                s0.addProduct(k3, load(r1 + i)); s1.addProduct(k4, load(r1 + i + 1)); s2.addProduct(k5, load(r1 + i + 2))
-                s0.addProduct(k6, load(r2 + i)); s1.addProduct(k7, load(r2 + i + 1)); s2.addProduct(k8, load(r2 + i + 2))
+                s0.addProduct(k3, load(r1 + i))
+                s1.addProduct(k4, load(r1 + i + 1))
+                s2.addProduct(k5, load(r1 + i + 2))
+                s0.addProduct(k6, load(r2 + i))
+                s1.addProduct(k7, load(r2 + i + 1))
+                s2.addProduct(k8, load(r2 + i + 2))
                 UnsafeMutableRawPointer(row + at).storeBytes(of: activation(s0 + s1 + s2), as: Vector.self)
                 ox = at + lanes
             }
@@ -387,15 +450,21 @@ extension Tensor {
                 let a2 = load16(r2 + i), b2 = load16(r2 + i + 1)
                 var s0 = start, s1 = k1 * b0.evenHalf, s2 = k2 * b0.oddHalf
                 s0.addProduct(k0, a0.evenHalf)
-                s0.addProduct(k3, a1.evenHalf); s1.addProduct(k4, b1.evenHalf); s2.addProduct(k5, b1.oddHalf)
-                s0.addProduct(k6, a2.evenHalf); s1.addProduct(k7, b2.evenHalf); s2.addProduct(k8, b2.oddHalf)
+                s0.addProduct(k3, a1.evenHalf)
+                s1.addProduct(k4, b1.evenHalf)
+                s2.addProduct(k5, b1.oddHalf)
+                s0.addProduct(k6, a2.evenHalf)
+                s1.addProduct(k7, b2.evenHalf)
+                s2.addProduct(k8, b2.oddHalf)
                 UnsafeMutableRawPointer(row + at).storeBytes(of: activation(s0 + s1 + s2), as: SIMD8<Float>.self)
                 ox = at + 8
             }
         }
         while ox < interior.upperBound {
             let i = ox * p.sw - p.padLeft
-            let sum = bias + k[0] * r0[i] + k[1] * r0[i + 1] + k[2] * r0[i + 2] + k[3] * r1[i] + k[4] * r1[i + 1] + k[5] * r1[i + 2]
+            let sum =
+                bias + k[0] * r0[i] + k[1] * r0[i + 1] + k[2] * r0[i + 2] + k[3] * r1[i] + k[4] * r1[i + 1] + k[5]
+                * r1[i + 2]
                 + k[6] * r2[i] + k[7] * r2[i + 1] + k[8] * r2[i + 2]
             row[ox] = activation(sum)
             ox += 1
@@ -409,15 +478,19 @@ extension Tensor {
     /// (the block stays in cache throughout; a short kSize multiplies with ``ShallowGemm``, the
     /// epilogue in registers); otherwise the windows are unfolded once and the
     /// product is split by output channels.
-    private static func im2colConv(_ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                                   n: Int, c: Int, m: Int, groups: Int, _ p: Plane, _ epilogue: ConvEpilogue) throws(TensorError) {
+    private static func im2colConv(
+        _ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+        n: Int, c: Int, m: Int, groups: Int, _ p: Plane, _ epilogue: ConvEpilogue
+    ) throws(TensorError) {
         let cg = c / groups, mg = m / groups
         let kSize = cg * p.kh * p.kw
         let spatial = p.oh * p.ow
         guard kSize <= Int(Int32.max), spatial <= Int(Int32.max), mg <= Int(Int32.max) else {
             throw .tooLarge(op: "conv", shape: [kSize, spatial])
         }
-        let pointwise = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.padTop == 0 && p.padLeft == 0 && p.oh == p.h && p.ow == p.w
+        let pointwise =
+            p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.padTop == 0 && p.padLeft == 0 && p.oh == p.h
+            && p.ow == p.w
         let byColumns = spatial >= mg
         // Column blocks of whole output rows, about 1 MiB of unfolded windows and outputs each (half an L2), in a
         // multiple of the thread count where the plane has the rows for it.
@@ -451,18 +524,23 @@ extension Tensor {
                                 (b, ldb) = (UnsafePointer(own), width)
                             }
                             if kSize <= ShallowGemm.maximumDepth {
-                                ShallowGemm.multiply(m: mg, n: width, k: kSize, weight: kernel, x: b, ldx: ldb, out: target + first, ldo: spatial,
-                                                     bias: epilogue.bias.map { $0 + group * mg },
-                                                     residual: epilogue.residual.map { $0 + firstRow * spatial + first }, ldr: spatial,
-                                                     activation: epilogue.activation.kernel)
+                                ShallowGemm.multiply(
+                                    m: mg, n: width, k: kSize, weight: kernel, x: b, ldx: ldb, out: target + first,
+                                    ldo: spatial,
+                                    bias: epilogue.bias.map { $0 + group * mg },
+                                    residual: epilogue.residual.map { $0 + firstRow * spatial + first }, ldr: spatial,
+                                    activation: epilogue.activation.kernel)
                                 continue
                             }
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(width), Int32(kSize), 1,
-                                        kernel, Int32(kSize), b, Int32(ldb), 0, target + first, Int32(spatial))
+                            cblas_sgemm(
+                                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(width), Int32(kSize), 1,
+                                kernel, Int32(kSize), b, Int32(ldb), 0, target + first, Int32(spatial))
                             guard !epilogue.isEmpty else { continue }
                             for row in 0..<mg {
-                                epilogue.apply(target + row * spatial + first, count: width, offset: (firstRow + row) * spatial + first,
-                                               channel: group * mg + row)
+                                epilogue.apply(
+                                    target + row * spatial + first, count: width,
+                                    offset: (firstRow + row) * spatial + first,
+                                    channel: group * mg + row)
                             }
                         }
                     }
@@ -470,16 +548,22 @@ extension Tensor {
                     var b = source
                     if let cols {
                         ComputePool.parallelRanges(p.oh, grain: max(1, p.oh / ComputePool.threadCount)) { rows in
-                            im2col(source, cols + rows.lowerBound * p.ow, leading: spatial, channels: cg, p, outputRows: rows)
+                            im2col(
+                                source, cols + rows.lowerBound * p.ow, leading: spatial, channels: cg, p,
+                                outputRows: rows)
                         }
                         b = UnsafePointer(cols)
                     }
-                    ParallelGemm.gemm(transA: false, transB: false, m: mg, n: spatial, k: kSize, a: kernel, lda: kSize, b: b, ldb: spatial,
-                                       c: target, ldc: spatial)
+                    ParallelGemm.gemm(
+                        transA: false, transB: false, m: mg, n: spatial, k: kSize, a: kernel, lda: kSize, b: b,
+                        ldb: spatial,
+                        c: target, ldc: spatial)
                     guard !epilogue.isEmpty else { continue }
                     ComputePool.parallelRanges(mg, grain: max(1, 4096 / max(spatial, 1))) { rows in
                         for row in rows {
-                            epilogue.apply(target + row * spatial, count: spatial, offset: (firstRow + row) * spatial, channel: group * mg + row)
+                            epilogue.apply(
+                                target + row * spatial, count: spatial, offset: (firstRow + row) * spatial,
+                                channel: group * mg + row)
                         }
                     }
                 }
@@ -489,8 +573,10 @@ extension Tensor {
 
     /// Unfolds the windows of output rows `outputRows` into a `[channels * kh * kw, rows * ow]`
     /// matrix with row stride `leading` (zeros where padding).
-    private static func im2col(_ source: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, leading: Int, channels: Int, _ p: Plane,
-                               outputRows: Range<Int>) {
+    private static func im2col(
+        _ source: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, leading: Int, channels: Int, _ p: Plane,
+        outputRows: Range<Int>
+    ) {
         for r in 0..<(channels * p.kh * p.kw) {
             let kx = r % p.kw, ky = (r / p.kw) % p.kh, channel = r / (p.kw * p.kh)
             let plane = source + channel * p.h * p.w
@@ -516,7 +602,8 @@ extension Tensor {
                     if p.sw == 2 {
                         // Eight outputs from the even lanes of sixteen inputs, while all sixteen lie in the row.
                         while ox &+ 8 <= valid.upperBound, 2 &* ox &+ base &+ 16 <= p.w {
-                            let inputs = UnsafeRawPointer(sourceRow + (2 &* ox &+ base)).loadUnaligned(as: SIMD16<Float>.self)
+                            let inputs = UnsafeRawPointer(sourceRow + (2 &* ox &+ base)).loadUnaligned(
+                                as: SIMD16<Float>.self)
                             UnsafeMutableRawPointer(target + ox).storeBytes(of: inputs.evenHalf, as: SIMD8<Float>.self)
                             ox &+= 8
                         }

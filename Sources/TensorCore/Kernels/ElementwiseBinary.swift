@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Arithmetic of two tensors with numpy broadcasting; the result has their common type.
@@ -61,7 +61,8 @@ extension Tensor {
         switch lhs.dtype {
         case .float32: return try compareTyped(Float.self, op, lhs, rhs)
         case .float64: return try compareTyped(Double.self, op, lhs, rhs)
-        case .float16, .bfloat16: return try compareTyped(Float.self, op, lhs.cast(to: .float32), rhs.cast(to: .float32))
+        case .float16, .bfloat16:
+            return try compareTyped(Float.self, op, lhs.cast(to: .float32), rhs.cast(to: .float32))
         case .int8: return try compareTyped(Int8.self, op, lhs, rhs)
         case .int16: return try compareTyped(Int16.self, op, lhs, rhs)
         case .int32: return try compareTyped(Int32.self, op, lhs, rhs)
@@ -99,7 +100,9 @@ extension Tensor {
         }
     }
 
-    private static func compareTyped<T: Comparable & TensorElement>(_ type: T.Type, _ op: CompareOp, _ lhs: Tensor, _ rhs: Tensor) throws(TensorError) -> Tensor {
+    private static func compareTyped<T: Comparable & TensorElement>(
+        _ type: T.Type, _ op: CompareOp, _ lhs: Tensor, _ rhs: Tensor
+    ) throws(TensorError) -> Tensor {
         try zipRows(lhs, rhs, T.self, T.self, to: Bool.self, op: op.rawValue) { a, sa, b, sb, o, n in
             switch op {
             case .equal: scalarZip(a, sa, b, sb, o, n) { $0 == $1 }
@@ -121,10 +124,18 @@ extension Tensor {
             case .div: simdZip(a, sa, b, sb, o, n, { $0 / $1 }, { $0 / $1 })
             // Lane selects, not pointwiseMax/Min (which the standard library lowers lane by lane);
             // NaN in either operand propagates.
-            case .max: simdZip(a, sa, b, sb, o, n, { x, y in
-                    x.replacing(with: y, where: x .< y).replacing(with: x + y, where: (x .!= x) .| (y .!= y)) }, floatMax)
-            case .min: simdZip(a, sa, b, sb, o, n, { x, y in
-                    x.replacing(with: y, where: y .< x).replacing(with: x + y, where: (x .!= x) .| (y .!= y)) }, floatMin)
+            case .max:
+                simdZip(
+                    a, sa, b, sb, o, n,
+                    { x, y in
+                        x.replacing(with: y, where: x .< y).replacing(with: x + y, where: (x .!= x) .| (y .!= y))
+                    }, floatMax)
+            case .min:
+                simdZip(
+                    a, sa, b, sb, o, n,
+                    { x, y in
+                        x.replacing(with: y, where: y .< x).replacing(with: x + y, where: (x .!= x) .| (y .!= y))
+                    }, floatMin)
             case .pow: scalarZip(a, sa, b, sb, o, n) { powf($0, $1) }
             case .mod: scalarZip(a, sa, b, sb, o, n) { floatMod($0, $1) }
             case .fmod: scalarZip(a, sa, b, sb, o, n) { fmodf($0, $1) }
@@ -133,7 +144,9 @@ extension Tensor {
         }
     }
 
-    private static func binaryFloating<T: BinaryFloatingPoint & TensorElement>(_ type: T.Type, _ op: BinaryOp, _ lhs: Tensor, _ rhs: Tensor) throws(TensorError) -> Tensor {
+    private static func binaryFloating<T: BinaryFloatingPoint & TensorElement>(
+        _ type: T.Type, _ op: BinaryOp, _ lhs: Tensor, _ rhs: Tensor
+    ) throws(TensorError) -> Tensor {
         try zipRows(lhs, rhs, T.self, T.self, to: T.self, op: op.rawValue) { a, sa, b, sb, o, n in
             switch op {
             case .add: scalarZip(a, sa, b, sb, o, n) { $0 + $1 }
@@ -150,7 +163,9 @@ extension Tensor {
         }
     }
 
-    private static func binaryInteger<T: FixedWidthInteger & NumericElement>(_ type: T.Type, _ op: BinaryOp, _ lhs: Tensor, _ rhs: Tensor) throws(TensorError) -> Tensor {
+    private static func binaryInteger<T: FixedWidthInteger & NumericElement>(
+        _ type: T.Type, _ op: BinaryOp, _ lhs: Tensor, _ rhs: Tensor
+    ) throws(TensorError) -> Tensor {
         try zipRows(lhs, rhs, T.self, T.self, to: T.self, op: op.rawValue) { a, sa, b, sb, o, n in
             switch op {
             case .add: scalarZip(a, sa, b, sb, o, n) { $0 &+ $1 }
@@ -160,17 +175,22 @@ extension Tensor {
             case .max: scalarZip(a, sa, b, sb, o, n) { Swift.max($0, $1) }
             case .min: scalarZip(a, sa, b, sb, o, n) { Swift.min($0, $1) }
             case .pow: scalarZip(a, sa, b, sb, o, n) { integerPower($0, $1) }
-            case .mod: scalarZip(a, sa, b, sb, o, n) { x, y in
+            case .mod:
+                scalarZip(a, sa, b, sb, o, n) { x, y in
                     guard y != 0 else { return 0 }
                     let r = x.remainderReportingOverflow(dividingBy: y).partialValue
                     return (r != 0 && (r < 0) != (y < 0)) ? r &+ y : r
                 }
-            case .fmod: scalarZip(a, sa, b, sb, o, n) { $1 == 0 ? 0 : $0.remainderReportingOverflow(dividingBy: $1).partialValue }
+            case .fmod:
+                scalarZip(a, sa, b, sb, o, n) {
+                    $1 == 0 ? 0 : $0.remainderReportingOverflow(dividingBy: $1).partialValue
+                }
             case .bitwiseAnd: scalarZip(a, sa, b, sb, o, n) { $0 & $1 }
             case .bitwiseOr: scalarZip(a, sa, b, sb, o, n) { $0 | $1 }
             case .bitwiseXor: scalarZip(a, sa, b, sb, o, n) { $0 ^ $1 }
             case .shiftLeft: scalarZip(a, sa, b, sb, o, n) { $1 < 0 || $1 >= T.bitWidth ? 0 : $0 << $1 }
-            case .shiftRight: scalarZip(a, sa, b, sb, o, n) { $1 < 0 || $1 >= T.bitWidth ? ($0 < 0 ? 0 &- 1 : 0) : $0 >> $1 }
+            case .shiftRight:
+                scalarZip(a, sa, b, sb, o, n) { $1 < 0 || $1 >= T.bitWidth ? ($0 < 0 ? 0 &- 1 : 0) : $0 >> $1 }
             }
         }
     }
@@ -178,9 +198,11 @@ extension Tensor {
     /// A float32 row kernel over two operands: 16 lanes at a time for contiguous or scalar
     /// operands, `scalar` elsewhere and in the tail (same results either way).
     @inline(__always)
-    static func simdZip(_ a: UnsafePointer<Float>, _ sa: Int, _ b: UnsafePointer<Float>, _ sb: Int,
-                        _ output: UnsafeMutablePointer<Float>, _ count: Int,
-                        _ vector: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>, _ scalar: (Float, Float) -> Float) {
+    static func simdZip(
+        _ a: UnsafePointer<Float>, _ sa: Int, _ b: UnsafePointer<Float>, _ sb: Int,
+        _ output: UnsafeMutablePointer<Float>, _ count: Int,
+        _ vector: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>, _ scalar: (Float, Float) -> Float
+    ) {
         var i = 0
         if sa == 1 && sb == 1 {
             while i + 16 <= count {

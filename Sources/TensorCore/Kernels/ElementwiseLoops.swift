@@ -11,7 +11,8 @@ extension Tensor {
         try checkElement(source, op: op)
         let output = try Tensor(uninitialized: shape, dtype: Result.dtype, op: op)
         guard let input = baseAddress?.assumingMemoryBound(to: Source.self),
-              let target = output.mutableBaseAddress?.assumingMemoryBound(to: Result.self) else { return output }
+            let target = output.mutableBaseAddress?.assumingMemoryBound(to: Result.self)
+        else { return output }
         let loop = StridedLoop(shape: shape, strides: [output.strides, strides])
         let inStride = loop.innerStrides[1]
         loop.forEachRun { offsets, count in
@@ -32,8 +33,9 @@ extension Tensor {
         let right = try b.broadcast(to: shape)
         let output = try Tensor(uninitialized: shape, dtype: Result.dtype, op: op)
         guard let pa = left.baseAddress?.assumingMemoryBound(to: A.self),
-              let pb = right.baseAddress?.assumingMemoryBound(to: B.self),
-              let target = output.mutableBaseAddress?.assumingMemoryBound(to: Result.self) else { return output }
+            let pb = right.baseAddress?.assumingMemoryBound(to: B.self),
+            let target = output.mutableBaseAddress?.assumingMemoryBound(to: Result.self)
+        else { return output }
         let loop = StridedLoop(shape: shape, strides: [output.strides, left.strides, right.strides])
         let strideA = loop.innerStrides[1]
         let strideB = loop.innerStrides[2]
@@ -45,7 +47,9 @@ extension Tensor {
 
     /// A scalar row loop: `out[i] = f(in[i * stride])`.
     @inline(__always)
-    static func scalarMap<S, R>(_ input: UnsafePointer<S>, _ stride: Int, _ output: UnsafeMutablePointer<R>, _ count: Int, _ f: (S) -> R) {
+    static func scalarMap<S, R>(
+        _ input: UnsafePointer<S>, _ stride: Int, _ output: UnsafeMutablePointer<R>, _ count: Int, _ f: (S) -> R
+    ) {
         if stride == 1 {
             for i in 0..<count { output[i] = f(input[i]) }
         } else {
@@ -55,8 +59,10 @@ extension Tensor {
 
     /// A scalar row loop: `out[i] = f(a[i * strideA], b[i * strideB])`.
     @inline(__always)
-    static func scalarZip<A, B, R>(_ a: UnsafePointer<A>, _ strideA: Int, _ b: UnsafePointer<B>, _ strideB: Int,
-                                   _ output: UnsafeMutablePointer<R>, _ count: Int, _ f: (A, B) -> R) {
+    static func scalarZip<A, B, R>(
+        _ a: UnsafePointer<A>, _ strideA: Int, _ b: UnsafePointer<B>, _ strideB: Int,
+        _ output: UnsafeMutablePointer<R>, _ count: Int, _ f: (A, B) -> R
+    ) {
         if strideA == 1 && strideB == 1 {
             for i in 0..<count { output[i] = f(a[i], b[i]) }
         } else if strideA == 1 && strideB == 0 {

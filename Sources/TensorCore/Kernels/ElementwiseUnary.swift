@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Elementwise functions of one tensor.
@@ -26,8 +26,10 @@ extension Tensor {
         if op == .not && dtype != .bool { throw .unsupportedDType(op: name, dtype: dtype) }
         switch dtype {
         case .float32: return try Tensor.unaryFloat32(self, op)
-        case .float64: return try mapRows(Double.self, to: Double.self, op: name) { i, s, o, n in
-                Tensor.scalarMap(i, s, o, n, Tensor.doubleFunction(op)) }
+        case .float64:
+            return try mapRows(Double.self, to: Double.self, op: name) { i, s, o, n in
+                Tensor.scalarMap(i, s, o, n, Tensor.doubleFunction(op))
+            }
         case .float16, .bfloat16:
             return try Tensor.unaryFloat32(try cast(to: .float32), op).cast(to: dtype)
         case .int8: return try unaryInteger(Int8.self, op)
@@ -40,24 +42,32 @@ extension Tensor {
         case .uint64: return try unaryInteger(UInt64.self, op)
         case .bool:
             guard op == .not else { throw .unsupportedDType(op: name, dtype: dtype) }
-            return try mapRows(Bool.self, to: Bool.self, op: name) { i, s, o, n in Tensor.scalarMap(i, s, o, n) { !$0 } }
+            return try mapRows(Bool.self, to: Bool.self, op: name) { i, s, o, n in Tensor.scalarMap(i, s, o, n) { !$0 }
+            }
         default:
             throw .unsupportedDType(op: name, dtype: dtype)
         }
     }
 
-    private func unaryInteger<T: FixedWidthInteger & NumericElement>(_ type: T.Type, _ op: UnaryOp) throws(TensorError) -> Tensor {
+    private func unaryInteger<T: FixedWidthInteger & NumericElement>(_ type: T.Type, _ op: UnaryOp) throws(TensorError)
+        -> Tensor
+    {
         let name = op.rawValue
         switch op {
-        case .negate: return try mapRows(T.self, to: T.self, op: name) { i, s, o, n in Tensor.scalarMap(i, s, o, n) { 0 &- $0 } }
+        case .negate:
+            return try mapRows(T.self, to: T.self, op: name) { i, s, o, n in Tensor.scalarMap(i, s, o, n) { 0 &- $0 } }
         case .abs:
             return try mapRows(T.self, to: T.self, op: name) { i, s, o, n in
-                Tensor.scalarMap(i, s, o, n) { $0 < 0 ? 0 &- $0 : $0 } }
+                Tensor.scalarMap(i, s, o, n) { $0 < 0 ? 0 &- $0 : $0 }
+            }
         case .sign:
             return try mapRows(T.self, to: T.self, op: name) { i, s, o, n in
-                Tensor.scalarMap(i, s, o, n) { $0 > 0 ? 1 : ($0 == 0 ? 0 : 0 &- 1) } }
+                Tensor.scalarMap(i, s, o, n) { $0 > 0 ? 1 : ($0 == 0 ? 0 : 0 &- 1) }
+            }
         case .relu:
-            return try mapRows(T.self, to: T.self, op: name) { i, s, o, n in Tensor.scalarMap(i, s, o, n) { Swift.max($0, 0) } }
+            return try mapRows(T.self, to: T.self, op: name) { i, s, o, n in
+                Tensor.scalarMap(i, s, o, n) { Swift.max($0, 0) }
+            }
         case .floor, .ceil, .round:
             return self
         default:
@@ -67,7 +77,9 @@ extension Tensor {
 
     private static func unaryFloat32(_ input: Tensor, _ op: UnaryOp) throws(TensorError) -> Tensor {
         let name = op.rawValue
-        func simd(_ f: @escaping (SIMD16<Float>) -> SIMD16<Float>, _ g: @escaping (Float) -> Float) throws(TensorError) -> Tensor {
+        func simd(_ f: @escaping (SIMD16<Float>) -> SIMD16<Float>, _ g: @escaping (Float) -> Float) throws(TensorError)
+            -> Tensor
+        {
             try input.mapRows(Float.self, to: Float.self, op: name) { i, s, o, n in Tensor.simdMap(i, s, o, n, f, g) }
         }
         func lanes(_ f: @escaping (VectorMath.Lanes) -> VectorMath.Lanes) throws(TensorError) -> Tensor {
@@ -98,8 +110,10 @@ extension Tensor {
 
     /// A float32 row kernel: 16 lanes at a time when contiguous, `scalar` otherwise (same results).
     @inline(__always)
-    static func simdMap(_ input: UnsafePointer<Float>, _ stride: Int, _ output: UnsafeMutablePointer<Float>, _ count: Int,
-                        _ vector: (SIMD16<Float>) -> SIMD16<Float>, _ scalar: (Float) -> Float) {
+    static func simdMap(
+        _ input: UnsafePointer<Float>, _ stride: Int, _ output: UnsafeMutablePointer<Float>, _ count: Int,
+        _ vector: (SIMD16<Float>) -> SIMD16<Float>, _ scalar: (Float) -> Float
+    ) {
         var i = 0
         if stride == 1 {
             while i + 16 <= count {

@@ -89,7 +89,8 @@ struct ConvEpilogue {
         if let residual {
             let skip = residual + offset
             while i + 16 <= count {
-                let x = (UnsafeRawPointer(values + i).loadUnaligned(as: SIMD16<Float>.self) + add)
+                let x =
+                    (UnsafeRawPointer(values + i).loadUnaligned(as: SIMD16<Float>.self) + add)
                     + UnsafeRawPointer(skip + i).loadUnaligned(as: SIMD16<Float>.self)
                 UnsafeMutableRawPointer(values + i).storeBytes(of: kernel(x), as: SIMD16<Float>.self)
                 i += 16

@@ -14,7 +14,9 @@ extension Tensor {
         if dtype == .string {
             var sources: [Int] = []
             sources.reserveCapacity(outer * positions.count * inner)
-            for o in 0..<outer { for p in positions { for i in 0..<inner { sources.append((o * shape[axis] + p) * inner + i) } } }
+            for o in 0..<outer {
+                for p in positions { for i in 0..<inner { sources.append((o * shape[axis] + p) * inner + i) } }
+            }
             return try dense.gatheringFlat(sources, shape: outShape, op: op)
         }
         let output = try Tensor(uninitialized: outShape, dtype: dtype, op: op)
@@ -22,7 +24,8 @@ extension Tensor {
         let block = inner * dtype.byteSize
         for o in 0..<outer {
             for (j, p) in positions.enumerated() {
-                (target + (o * positions.count + j) * block).copyMemory(from: source + (o * shape[axis] + p) * block, byteCount: block)
+                (target + (o * positions.count + j) * block).copyMemory(
+                    from: source + (o * shape[axis] + p) * block, byteCount: block)
             }
         }
         return output
@@ -37,10 +40,12 @@ extension Tensor {
             throw .shapeMismatch(op: op, shapes: [shape, indices.shape], reason: "indices must have the data's rank")
         }
         for d in 0..<rank where d != axis && indices.shape[d] > shape[d] {
-            throw .shapeMismatch(op: op, shapes: [shape, indices.shape], reason: "indices dimension \(d) exceeds the data's")
+            throw .shapeMismatch(
+                op: op, shapes: [shape, indices.shape], reason: "indices dimension \(d) exceeds the data's")
         }
         let positions = try indices.indexValues(bound: shape[axis], op: op)
-        let sources = Tensor.elementTargets(indexShape: indices.shape, dataShape: shape, axis: axis, positions: positions)
+        let sources = Tensor.elementTargets(
+            indexShape: indices.shape, dataShape: shape, axis: axis, positions: positions)
         return try contiguous().gatheringFlat(sources, shape: indices.shape, op: op)
     }
 
@@ -66,11 +71,14 @@ extension Tensor {
     public func gatherND(indices: Tensor, batchDims: Int = 0) throws(TensorError) -> Tensor {
         let op = "gather_nd"
         guard indices.rank >= 1, batchDims >= 0, batchDims < Swift.min(rank, indices.rank) else {
-            throw .invalidArgument(op: op, reason: "batch_dims \(batchDims) does not fit data \(shape) and indices \(indices.shape)")
+            throw .invalidArgument(
+                op: op, reason: "batch_dims \(batchDims) does not fit data \(shape) and indices \(indices.shape)")
         }
         let depth = indices.shape[indices.rank - 1]
         guard batchDims + depth <= rank, Array(shape[..<batchDims]) == Array(indices.shape[..<batchDims]) else {
-            throw .shapeMismatch(op: op, shapes: [shape, indices.shape], reason: "indices address \(depth) dims after \(batchDims) batch dims")
+            throw .shapeMismatch(
+                op: op, shapes: [shape, indices.shape],
+                reason: "indices address \(depth) dims after \(batchDims) batch dims")
         }
         let batchCount = Shape.product(shape[..<batchDims])
         let lookups = Shape.product(indices.shape[batchDims..<(indices.rank - 1)])
@@ -92,7 +100,9 @@ extension Tensor {
                     let dim = shape[batchDims + d]
                     var index = raw[(b * lookups + l) * depth + d]
                     if index < 0 { index += dim }
-                    guard index >= 0, index < dim else { throw .indexOutOfRange(op: op, index: raw[(b * lookups + l) * depth + d], bound: dim) }
+                    guard index >= 0, index < dim else {
+                        throw .indexOutOfRange(op: op, index: raw[(b * lookups + l) * depth + d], bound: dim)
+                    }
                     base += index * strides[batchDims + d]
                 }
                 for i in 0..<sliceSize { sources.append(base + i) }

@@ -23,7 +23,11 @@ extension Tensor {
             guard let zeroBase = zeroBytes.baseAddress else { return }
             for (i, index) in sources.enumerated() {
                 let from: UnsafeRawPointer
-                if index >= 0, let source { from = source + index * size } else { from = fillBytes ?? UnsafeRawPointer(zeroBase) }
+                if index >= 0, let source {
+                    from = source + index * size
+                } else {
+                    from = fillBytes ?? UnsafeRawPointer(zeroBase)
+                }
                 (target + i * size).copyMemory(from: from, byteCount: size)
             }
         }

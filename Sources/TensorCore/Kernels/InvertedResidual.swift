@@ -40,22 +40,30 @@ public struct InvertedResidualBlock: Sendable {
     /// Checks and keeps the three convolutions' float32 weights: expansion `[E, C, 1, 1]`
     /// (nil: none, E = C), depthwise `[E, 1, 3, 3]`, projection `[M, E, 1, 1]`, biases `[E]`,
     /// `[E]` and `[M]` or nil.
-    public init(expansion: (weight: Tensor, bias: Tensor?, activation: FusedActivation)?,
-                depthwise: (weight: Tensor, bias: Tensor?, activation: FusedActivation), stride: Int,
-                projection: (weight: Tensor, bias: Tensor?, activation: FusedActivation)) throws(TensorError) {
+    public init(
+        expansion: (weight: Tensor, bias: Tensor?, activation: FusedActivation)?,
+        depthwise: (weight: Tensor, bias: Tensor?, activation: FusedActivation), stride: Int,
+        projection: (weight: Tensor, bias: Tensor?, activation: FusedActivation)
+    ) throws(TensorError) {
         let op = "inverted residual block"
-        let all = [expansion?.weight, expansion?.bias, depthwise.weight, depthwise.bias, projection.weight, projection.bias].compactMap { $0 }
+        let all = [
+            expansion?.weight, expansion?.bias, depthwise.weight, depthwise.bias, projection.weight, projection.bias,
+        ].compactMap { $0 }
         guard all.allSatisfy({ $0.dtype == .float32 }) else { throw .dtypeMismatch(op: op, dtypes: all.map(\.dtype)) }
         let expanded = depthwise.weight.shape.first ?? 0
         let input = expansion?.weight.shape.dropFirst().first ?? expanded
         let output = projection.weight.shape.first ?? 0
-        let shapesFit = depthwise.weight.shape == [expanded, 1, 3, 3] && projection.weight.shape == [output, expanded, 1, 1]
+        let shapesFit =
+            depthwise.weight.shape == [expanded, 1, 3, 3] && projection.weight.shape == [output, expanded, 1, 1]
             && (expansion.map { $0.weight.shape == [expanded, input, 1, 1] } ?? true)
-            && (expansion?.bias.map { $0.shape == [expanded] } ?? true) && (depthwise.bias.map { $0.shape == [expanded] } ?? true)
+            && (expansion?.bias.map { $0.shape == [expanded] } ?? true)
+            && (depthwise.bias.map { $0.shape == [expanded] } ?? true)
             && (projection.bias.map { $0.shape == [output] } ?? true)
         guard shapesFit, expanded > 0, input > 0, output > 0, stride == 1 || stride == 2 else {
-            throw .shapeMismatch(op: op, shapes: all.map(\.shape),
-                                 reason: "needs weights [E, C, 1, 1], [E, 1, 3, 3] and [M, E, 1, 1] with matching biases, and stride 1 or 2")
+            throw .shapeMismatch(
+                op: op, shapes: all.map(\.shape),
+                reason:
+                    "needs weights [E, C, 1, 1], [E, 1, 3, 3] and [M, E, 1, 1] with matching biases, and stride 1 or 2")
         }
         func stage(_ parts: (weight: Tensor, bias: Tensor?, activation: FusedActivation)) -> Stage {
             Stage(weight: parts.weight.contiguous(), bias: parts.bias?.contiguous(), activation: parts.activation)
@@ -80,23 +88,32 @@ public struct InvertedResidualBlock: Sendable {
             throw .dtypeMismatch(op: op, dtypes: [input.dtype] + (residual.map { [$0.dtype] } ?? []))
         }
         guard input.rank == 4, input.shape[1] == inputChannels, input.shape[2] > 0, input.shape[3] > 0 else {
-            throw .shapeMismatch(op: op, shapes: [input.shape], reason: "the block needs an input [N, \(inputChannels), H, W] with H, W > 0")
+            throw .shapeMismatch(
+                op: op, shapes: [input.shape],
+                reason: "the block needs an input [N, \(inputChannels), H, W] with H, W > 0")
         }
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
-        let p = Tensor.Plane(h: h, w: w, kh: 3, kw: 3, oh: (h - 1) / stride + 1, ow: (w - 1) / stride + 1, sh: stride, sw: stride,
-                             dh: 1, dw: 1, padTop: 1, padLeft: 1)
+        let p = Tensor.Plane(
+            h: h, w: w, kh: 3, kw: 3, oh: (h - 1) / stride + 1, ow: (w - 1) / stride + 1, sh: stride, sw: stride,
+            dh: 1, dw: 1, padTop: 1, padLeft: 1)
         let outputShape = [n, outputChannels, p.oh, p.ow]
         if let residual, residual.shape != outputShape {
-            throw .shapeMismatch(op: op, shapes: [residual.shape, outputShape], reason: "the residual must have the output's shape")
+            throw .shapeMismatch(
+                op: op, shapes: [residual.shape, outputShape], reason: "the residual must have the output's shape")
         }
         let channels = expandedChannels
         // An expanded tensor that fits in cache anyway: three convolutions, each split over all threads.
         if channels * h * w * 4 < Self.smallestStreamedBytes {
             var x = input
-            if let expansion { x = try Tensor.conv(x, weight: expansion.weight, bias: expansion.bias, activation: expansion.activation) }
-            x = try Tensor.conv(x, weight: depthwise.weight, bias: depthwise.bias, strides: [stride, stride], pads: [1, 1, 1, 1],
-                                groups: channels, activation: depthwise.activation)
-            return try Tensor.conv(x, weight: projection.weight, bias: projection.bias, residual: residual, activation: projection.activation)
+            if let expansion {
+                x = try Tensor.conv(x, weight: expansion.weight, bias: expansion.bias, activation: expansion.activation)
+            }
+            x = try Tensor.conv(
+                x, weight: depthwise.weight, bias: depthwise.bias, strides: [stride, stride], pads: [1, 1, 1, 1],
+                groups: channels, activation: depthwise.activation)
+            return try Tensor.conv(
+                x, weight: projection.weight, bias: projection.bias, residual: residual,
+                activation: projection.activation)
         }
         let output = try Tensor(uninitialized: outputShape, dtype: .float32, op: op)
         guard output.count > 0 else { return output }
@@ -112,19 +129,24 @@ public struct InvertedResidualBlock: Sendable {
         let x = input.contiguous(), r = residual?.contiguous()
         defer { withExtendedLifetime((x, r, scratch, self)) {} }
         guard let px = x.baseAddress?.assumingMemoryBound(to: Float.self),
-              let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
-              let buffers = scratch.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
-              let depthwiseTaps = depthwise.weight.baseAddress?.assumingMemoryBound(to: Float.self),
-              let projectionWeight = projection.weight.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
+            let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
+            let buffers = scratch.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
+            let depthwiseTaps = depthwise.weight.baseAddress?.assumingMemoryBound(to: Float.self),
+            let projectionWeight = projection.weight.baseAddress?.assumingMemoryBound(to: Float.self)
+        else { return output }
         let expansionWeight = expansion?.weight.baseAddress?.assumingMemoryBound(to: Float.self)
-        let expansionEpilogue = ConvEpilogue(bias: expansion?.bias?.baseAddress?.assumingMemoryBound(to: Float.self), residual: nil,
-                                             activation: expansion?.activation ?? .identity)
+        let expansionEpilogue = ConvEpilogue(
+            bias: expansion?.bias?.baseAddress?.assumingMemoryBound(to: Float.self), residual: nil,
+            activation: expansion?.activation ?? .identity)
         let depthwiseBias = depthwise.bias?.baseAddress?.assumingMemoryBound(to: Float.self)
-        let projectionEpilogue = ConvEpilogue(bias: projection.bias?.baseAddress?.assumingMemoryBound(to: Float.self),
-                                              residual: r?.baseAddress?.assumingMemoryBound(to: Float.self), activation: projection.activation)
+        let projectionEpilogue = ConvEpilogue(
+            bias: projection.bias?.baseAddress?.assumingMemoryBound(to: Float.self),
+            residual: r?.baseAddress?.assumingMemoryBound(to: Float.self), activation: projection.activation)
         let (inputChannels, outputChannels) = (self.inputChannels, self.outputChannels)
         let (depthwiseActivation, stride) = (depthwise.activation.kernel, self.stride)
-        let (expansionActivation, projectionActivation) = ((expansion?.activation ?? .identity).kernel, projection.activation.kernel)
+        let (expansionActivation, projectionActivation) = (
+            (expansion?.activation ?? .identity).kernel, projection.activation.kernel
+        )
         let interior = p.depthwise3x3Interior
         let outputPlane = p.oh * p.ow
 
@@ -134,80 +156,99 @@ public struct InvertedResidualBlock: Sendable {
             let zero = strip + channels * stripRows * p.ow
             zero.initialize(repeating: 0, count: w)
             withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * stripRows) { offsets in
-            guard let rowOffsets = offsets.baseAddress else { return }
-            let rows = (p.oh * band / bands)..<(p.oh * (band + 1) / bands)
-            for image in 0..<n {
-                let source = px + image * inputChannels * h * w
-                /// Expands input rows `range` into their ring slots (at most two contiguous runs).
-                func expand(_ range: Range<Int>) {
-                    guard let expansionWeight else { return }
-                    var y = range.lowerBound
-                    while y < range.upperBound {
-                        let slot = y % ringRows
-                        let count = min(range.upperBound - y, ringRows - slot)
-                        if inputChannels <= ShallowGemm.maximumDepth {
-                            ShallowGemm.multiply(m: channels, n: count * w, k: inputChannels, weight: expansionWeight, x: source + y * w, ldx: h * w,
-                                                 out: ring + slot * w, ldo: ringRows * w, bias: expansionEpilogue.bias, residual: nil, ldr: 0,
-                                                 activation: expansionActivation)
+                guard let rowOffsets = offsets.baseAddress else { return }
+                let rows = (p.oh * band / bands)..<(p.oh * (band + 1) / bands)
+                for image in 0..<n {
+                    let source = px + image * inputChannels * h * w
+                    /// Expands input rows `range` into their ring slots (at most two contiguous runs).
+                    func expand(_ range: Range<Int>) {
+                        guard let expansionWeight else { return }
+                        var y = range.lowerBound
+                        while y < range.upperBound {
+                            let slot = y % ringRows
+                            let count = min(range.upperBound - y, ringRows - slot)
+                            if inputChannels <= ShallowGemm.maximumDepth {
+                                ShallowGemm.multiply(
+                                    m: channels, n: count * w, k: inputChannels, weight: expansionWeight,
+                                    x: source + y * w, ldx: h * w,
+                                    out: ring + slot * w, ldo: ringRows * w, bias: expansionEpilogue.bias,
+                                    residual: nil, ldr: 0,
+                                    activation: expansionActivation)
+                                y += count
+                                continue
+                            }
+                            cblas_sgemm(
+                                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(channels), Int32(count * w),
+                                Int32(inputChannels), 1,
+                                expansionWeight, Int32(inputChannels), source + y * w, Int32(h * w), 0, ring + slot * w,
+                                Int32(ringRows * w))
+                            if !expansionEpilogue.isEmpty {
+                                for channel in 0..<channels {
+                                    expansionEpilogue.apply(
+                                        ring + (channel * ringRows + slot) * w, count: count * w, offset: 0,
+                                        channel: channel)
+                                }
+                            }
                             y += count
-                            continue
                         }
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(channels), Int32(count * w), Int32(inputChannels), 1,
-                                    expansionWeight, Int32(inputChannels), source + y * w, Int32(h * w), 0, ring + slot * w, Int32(ringRows * w))
-                        if !expansionEpilogue.isEmpty {
-                            for channel in 0..<channels {
-                                expansionEpilogue.apply(ring + (channel * ringRows + slot) * w, count: count * w, offset: 0, channel: channel)
+                    }
+                    var expandedEnd = max(0, rows.lowerBound * stride - 1)
+                    for first in Swift.stride(from: rows.lowerBound, to: rows.upperBound, by: stripRows) {
+                        let last = min(first + stripRows, rows.upperBound)
+                        let needed = min(h, (last - 1) * stride + 2)
+                        if needed > expandedEnd {
+                            expand(expandedEnd..<needed)
+                            expandedEnd = needed
+                        }
+                        let width = (last - first) * p.ow
+                        // Where each output row's three input rows sit within a channel (-1: outside the image).
+                        for oy in first..<last {
+                            for tap in 0..<3 {
+                                let y = oy * stride - 1 + tap
+                                rowOffsets[(oy - first) * 3 + tap] =
+                                    y < 0 || y >= h ? -1 : (expansion == nil ? y : y % ringRows) * w
                             }
                         }
-                        y += count
+                        for channel in 0..<channels {
+                            let planes =
+                                expansion == nil
+                                ? source + channel * h * w : UnsafePointer(ring + channel * ringRows * w)
+                            @inline(always) func inputRow(_ index: Int) -> UnsafePointer<Float> {
+                                rowOffsets[index] < 0 ? UnsafePointer(zero) : planes + rowOffsets[index]
+                            }
+                            let taps = depthwiseTaps + channel * 9
+                            let bias = depthwiseBias?[channel] ?? 0
+                            for index in 0..<(last - first) {
+                                Tensor.depthwise3x3Row(
+                                    inputRow(3 * index), inputRow(3 * index + 1), inputRow(3 * index + 2),
+                                    strip + channel * width + index * p.ow, taps: taps, bias: bias,
+                                    activation: depthwiseActivation, p, interior: interior)
+                            }
+                        }
+                        let target = out + image * outputChannels * outputPlane + first * p.ow
+                        if channels <= ShallowGemm.maximumDepth {
+                            ShallowGemm.multiply(
+                                m: outputChannels, n: width, k: channels, weight: projectionWeight, x: strip,
+                                ldx: width,
+                                out: target, ldo: outputPlane, bias: projectionEpilogue.bias,
+                                residual: projectionEpilogue.residual.map {
+                                    $0 + image * outputChannels * outputPlane + first * p.ow
+                                },
+                                ldr: outputPlane, activation: projectionActivation)
+                            continue
+                        }
+                        cblas_sgemm(
+                            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outputChannels), Int32(width),
+                            Int32(channels), 1,
+                            projectionWeight, Int32(channels), strip, Int32(width), 0, target, Int32(outputPlane))
+                        guard !projectionEpilogue.isEmpty else { continue }
+                        for channel in 0..<outputChannels {
+                            let offset = (image * outputChannels + channel) * outputPlane + first * p.ow
+                            projectionEpilogue.apply(
+                                target + channel * outputPlane, count: width, offset: offset, channel: channel)
+                        }
                     }
                 }
-                var expandedEnd = max(0, rows.lowerBound * stride - 1)
-                for first in Swift.stride(from: rows.lowerBound, to: rows.upperBound, by: stripRows) {
-                    let last = min(first + stripRows, rows.upperBound)
-                    let needed = min(h, (last - 1) * stride + 2)
-                    if needed > expandedEnd {
-                        expand(expandedEnd..<needed)
-                        expandedEnd = needed
-                    }
-                    let width = (last - first) * p.ow
-                    // Where each output row's three input rows sit within a channel (-1: outside the image).
-                    for oy in first..<last {
-                        for tap in 0..<3 {
-                            let y = oy * stride - 1 + tap
-                            rowOffsets[(oy - first) * 3 + tap] = y < 0 || y >= h ? -1 : (expansion == nil ? y : y % ringRows) * w
-                        }
-                    }
-                    for channel in 0..<channels {
-                        let planes = expansion == nil ? source + channel * h * w : UnsafePointer(ring + channel * ringRows * w)
-                        @inline(always) func inputRow(_ index: Int) -> UnsafePointer<Float> {
-                            rowOffsets[index] < 0 ? UnsafePointer(zero) : planes + rowOffsets[index]
-                        }
-                        let taps = depthwiseTaps + channel * 9
-                        let bias = depthwiseBias?[channel] ?? 0
-                        for index in 0..<(last - first) {
-                            Tensor.depthwise3x3Row(inputRow(3 * index), inputRow(3 * index + 1), inputRow(3 * index + 2),
-                                                   strip + channel * width + index * p.ow, taps: taps, bias: bias,
-                                                   activation: depthwiseActivation, p, interior: interior)
-                        }
-                    }
-                    let target = out + image * outputChannels * outputPlane + first * p.ow
-                    if channels <= ShallowGemm.maximumDepth {
-                        ShallowGemm.multiply(m: outputChannels, n: width, k: channels, weight: projectionWeight, x: strip, ldx: width,
-                                             out: target, ldo: outputPlane, bias: projectionEpilogue.bias,
-                                             residual: projectionEpilogue.residual.map { $0 + image * outputChannels * outputPlane + first * p.ow },
-                                             ldr: outputPlane, activation: projectionActivation)
-                        continue
-                    }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outputChannels), Int32(width), Int32(channels), 1,
-                                projectionWeight, Int32(channels), strip, Int32(width), 0, target, Int32(outputPlane))
-                    guard !projectionEpilogue.isEmpty else { continue }
-                    for channel in 0..<outputChannels {
-                        let offset = (image * outputChannels + channel) * outputPlane + first * p.ow
-                        projectionEpilogue.apply(target + channel * outputPlane, count: width, offset: offset, channel: channel)
-                    }
-                }
-            }
             }
         }
         return output

@@ -10,14 +10,16 @@ extension Tensor {
         let op = "matmul"
         guard lhs.dtype == rhs.dtype else { throw .dtypeMismatch(op: op, dtypes: [lhs.dtype, rhs.dtype]) }
         guard lhs.rank >= 1, rhs.rank >= 1 else {
-            throw .shapeMismatch(op: op, shapes: [lhs.shape, rhs.shape], reason: "matmul needs operands of rank 1 or more")
+            throw .shapeMismatch(
+                op: op, shapes: [lhs.shape, rhs.shape], reason: "matmul needs operands of rank 1 or more")
         }
         let a = lhs.rank == 1 ? try lhs.unsqueezed(axes: [0]) : lhs
         let b = rhs.rank == 1 ? try rhs.unsqueezed(axes: [1]) : rhs
         let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
         let k2 = b.shape[b.rank - 2], n = b.shape[b.rank - 1]
         guard k == k2 else {
-            throw .shapeMismatch(op: op, shapes: [lhs.shape, rhs.shape], reason: "inner dimensions \(k) and \(k2) differ")
+            throw .shapeMismatch(
+                op: op, shapes: [lhs.shape, rhs.shape], reason: "inner dimensions \(k) and \(k2) differ")
         }
         let batch = try Shape.broadcast([Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))], op: op)
         let aFull = try a.broadcast(to: batch + [m, k])
@@ -28,7 +30,8 @@ extension Tensor {
         case .float32: result = try gemmBatched(aFull, bFull, batch, m, n, k, Float.self)
         case .float64: result = try gemmBatched(aFull, bFull, batch, m, n, k, Double.self)
         case .float16, .bfloat16:
-            result = try gemmBatched(aFull.cast(to: .float32), bFull.cast(to: .float32), batch, m, n, k, Float.self).cast(to: lhs.dtype)
+            result = try gemmBatched(aFull.cast(to: .float32), bFull.cast(to: .float32), batch, m, n, k, Float.self)
+                .cast(to: lhs.dtype)
         case .int8: result = try integerBatched(aFull, bFull, batch, m, n, k, Int8.self)
         case .uint8: result = try integerBatched(aFull, bFull, batch, m, n, k, UInt8.self)
         case .int16: result = try integerBatched(aFull, bFull, batch, m, n, k, Int16.self)
@@ -80,9 +83,14 @@ extension Tensor {
         }
     }
 
-    private static func gemmBatched<T: BinaryFloatingPoint & NumericElement & BlasScalar>(_ a: Tensor, _ b: Tensor, _ batch: [Int], _ m: Int, _ n: Int, _ k: Int, _ type: T.Type) throws(TensorError) -> Tensor {
+    private static func gemmBatched<T: BinaryFloatingPoint & NumericElement & BlasScalar>(
+        _ a: Tensor, _ b: Tensor, _ batch: [Int], _ m: Int, _ n: Int, _ k: Int, _ type: T.Type
+    ) throws(TensorError) -> Tensor {
         // BLAS writes every element (beta = 0) unless K is 0, when the product is all zeros.
-        let output = k == 0 ? try Tensor(zeros: batch + [m, n], dtype: T.dtype) : try Tensor(uninitialized: batch + [m, n], dtype: T.dtype, op: "matmul")
+        let output =
+            k == 0
+            ? try Tensor(zeros: batch + [m, n], dtype: T.dtype)
+            : try Tensor(uninitialized: batch + [m, n], dtype: T.dtype, op: "matmul")
         let batches = Shape.product(batch)
         guard m > 0, n > 0, k > 0, batches > 0, let out = output.mutableBaseAddress else { return output }
         guard m * batches <= Int(Int32.max), n <= Int(Int32.max), k <= Int(Int32.max) else {
@@ -96,7 +104,8 @@ extension Tensor {
         // One shared right matrix and a left operand whose batch rows stack contiguously: fold the
         // batch into M and make a single call.
         if batches > 1, right.tensor.strides.dropLast(2).allSatisfy({ $0 == 0 }), left.transpose == CblasNoTrans,
-           left.tensor.isContiguous, left.tensor.strides.dropLast(2).allSatisfy({ $0 != 0 }) {
+            left.tensor.isContiguous, left.tensor.strides.dropLast(2).allSatisfy({ $0 != 0 })
+        {
             rows = m * batches
             effectiveBatches = 1
             left.leading = max(k, 1)
@@ -108,8 +117,11 @@ extension Tensor {
             let bPointer = bBase + right.offset(batchIndex: index, batch: batch) * size
             let cPointer = out + index * m * n * size
             let (ta, tb) = (left.transpose == CblasTrans, right.transpose == CblasTrans)
-            ParallelGemm.gemm(transA: ta, transB: tb, m: rows, n: n, k: k, a: aPointer.assumingMemoryBound(to: T.self), lda: left.leading,
-                              b: bPointer.assumingMemoryBound(to: T.self), ldb: right.leading, c: cPointer.assumingMemoryBound(to: T.self), ldc: n)
+            ParallelGemm.gemm(
+                transA: ta, transB: tb, m: rows, n: n, k: k, a: aPointer.assumingMemoryBound(to: T.self),
+                lda: left.leading,
+                b: bPointer.assumingMemoryBound(to: T.self), ldb: right.leading,
+                c: cPointer.assumingMemoryBound(to: T.self), ldc: n)
         }
         // Many products (attention heads): one whole product per task; few: each split inside.
         if effectiveBatches >= ComputePool.threadCount {
@@ -122,14 +134,19 @@ extension Tensor {
         return output
     }
 
-    private static func integerBatched<T: FixedWidthInteger & NumericElement>(_ a: Tensor, _ b: Tensor, _ batch: [Int], _ m: Int, _ n: Int, _ k: Int, _ type: T.Type) throws(TensorError) -> Tensor {
+    private static func integerBatched<T: FixedWidthInteger & NumericElement>(
+        _ a: Tensor, _ b: Tensor, _ batch: [Int], _ m: Int, _ n: Int, _ k: Int, _ type: T.Type
+    ) throws(TensorError) -> Tensor {
         let output = try Tensor(zeros: batch + [m, n], dtype: T.dtype)
         let batches = Shape.product(batch)
-        guard m > 0, n > 0, batches > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: T.self) else { return output }
+        guard m > 0, n > 0, batches > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: T.self) else {
+            return output
+        }
         let left = a.contiguous(), right = b.contiguous()
         defer { withExtendedLifetime((left, right)) {} }
         guard let pa = left.baseAddress?.assumingMemoryBound(to: T.self),
-              let pb = right.baseAddress?.assumingMemoryBound(to: T.self) else { return output }
+            let pb = right.baseAddress?.assumingMemoryBound(to: T.self)
+        else { return output }
         for index in 0..<batches {
             let aMatrix = pa + index * m * k, bMatrix = pb + index * k * n, cMatrix = out + index * m * n
             for i in 0..<m {

@@ -34,7 +34,8 @@ enum NarrowFormat {
         case .float8e5m2 where exponent == 31: return mantissa == 0 ? (negative ? -.infinity : .infinity) : .nan
         default: break
         }
-        let magnitude = exponent == 0
+        let magnitude =
+            exponent == 0
             ? Double(mantissa) * pow2(1 - f.bias - f.mantissaBits)
             : (1 + Double(mantissa) / Double(1 << f.mantissaBits)) * pow2(exponent - f.bias)
         return negative ? -magnitude : magnitude
@@ -100,7 +101,7 @@ extension Tensor {
         var integers: [Int64]?
         if dtype.isNarrow {
             let bytes = try reinterpreted(as: .uint8).typedScalars(UInt8.self, "cast")
-            if let _ = NarrowFormat.layout(dtype) {
+            if NarrowFormat.layout(dtype) != nil {
                 doubles = bytes.map { NarrowFormat.decode($0, dtype) }
             } else {
                 let values = bytes.map { NarrowFormat.wrap(Int64($0), dtype) }
@@ -132,7 +133,8 @@ extension Tensor {
     /// Reinterprets one-byte storage as another one-byte dtype (bit patterns unchanged).
     func reinterpreted(as target: DType) -> Tensor {
         let dense = contiguous()
-        return Tensor(dtype: target, shape: dense.shape, strides: dense.strides, offset: dense.offset, storage: dense.storage)
+        return Tensor(
+            dtype: target, shape: dense.shape, strides: dense.strides, offset: dense.offset, storage: dense.storage)
     }
 }
 

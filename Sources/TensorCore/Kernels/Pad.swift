@@ -16,36 +16,40 @@ extension Tensor {
     public func padded(_ pads: [Int], mode: PadMode = .constant, value: Tensor? = nil) throws(TensorError) -> Tensor {
         let op = "pad"
         guard pads.count == 2 * rank else {
-            throw .invalidArgument(op: op, reason: "pads \(pads) must have 2 x rank = \(2 * rank) entries for shape \(shape)")
+            throw .invalidArgument(
+                op: op, reason: "pads \(pads) must have 2 x rank = \(2 * rank) entries for shape \(shape)")
         }
         if let value, value.dtype != dtype || value.count != 1 {
-            throw .invalidArgument(op: op, reason: "the constant must be one \(dtype) value, got \(value.dtype) \(value.shape)")
+            throw .invalidArgument(
+                op: op, reason: "the constant must be one \(dtype) value, got \(value.dtype) \(value.shape)")
         }
         var maps: [[Int]] = []
         for d in 0..<rank {
             let dim = shape[d], before = pads[d], after = pads[d + rank]
             let length = dim + before + after
             guard length >= 0 else {
-                throw .invalidArgument(op: op, reason: "pads \(before), \(after) on axis \(d) of size \(dim) leave a negative size")
+                throw .invalidArgument(
+                    op: op, reason: "pads \(before), \(after) on axis \(d) of size \(dim) leave a negative size")
             }
             if dim == 0 && length > 0 && mode != .constant {
                 throw .invalidArgument(op: op, reason: "\(mode.rawValue) padding needs a non-empty axis \(d)")
             }
             _ = try Shape.elementCount([length], op: op)
-            maps.append((0..<length).map { o in
-                let s = o - before
-                if s >= 0 && s < dim { return s }
-                switch mode {
-                case .constant: return -1
-                case .edge: return s < 0 ? 0 : dim - 1
-                case .wrap: return ((s % dim) + dim) % dim
-                case .reflect:
-                    if dim == 1 { return 0 }
-                    let period = 2 * (dim - 1)
-                    let r = ((s % period) + period) % period
-                    return r < dim ? r : period - r
-                }
-            })
+            maps.append(
+                (0..<length).map { o in
+                    let s = o - before
+                    if s >= 0 && s < dim { return s }
+                    switch mode {
+                    case .constant: return -1
+                    case .edge: return s < 0 ? 0 : dim - 1
+                    case .wrap: return ((s % dim) + dim) % dim
+                    case .reflect:
+                        if dim == 1 { return 0 }
+                        let period = 2 * (dim - 1)
+                        let r = ((s % period) + period) % period
+                        return r < dim ? r : period - r
+                    }
+                })
         }
         return try remapped(axisMaps: maps, fill: value, op: op)
     }

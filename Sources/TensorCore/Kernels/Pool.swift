@@ -6,12 +6,16 @@ public enum PoolKind: String, Sendable {
 extension Tensor {
     /// Max or average pooling (ONNX MaxPool / AveragePool). `countIncludePad` counts padding
     /// cells in the average's divisor; `ceilMode` rounds the output size up.
-    public static func pool(_ kind: PoolKind, _ input: Tensor, window: WindowGeometry, ceilMode: Bool = false,
-                            countIncludePad: Bool = false) throws(TensorError) -> Tensor {
+    public static func pool(
+        _ kind: PoolKind, _ input: Tensor, window: WindowGeometry, ceilMode: Bool = false,
+        countIncludePad: Bool = false
+    ) throws(TensorError) -> Tensor {
         let op = kind == .max ? "max_pool" : "average_pool"
         guard input.dtype.isFloatingPoint else { throw .unsupportedDType(op: op, dtype: input.dtype) }
         if input.dtype != .float32 {
-            return try pool(kind, input.cast(to: .float32), window: window, ceilMode: ceilMode, countIncludePad: countIncludePad).cast(to: input.dtype)
+            return try pool(
+                kind, input.cast(to: .float32), window: window, ceilMode: ceilMode, countIncludePad: countIncludePad
+            ).cast(to: input.dtype)
         }
         guard input.rank >= 3 else {
             throw .shapeMismatch(op: op, shapes: [input.shape], reason: "pooling needs [N, C, spatial...] inputs")
@@ -19,19 +23,24 @@ extension Tensor {
         let spatial = Array(input.shape.dropFirst(2))
         let outSpatial = try window.outputSize(spatial: spatial, ceilMode: ceilMode, op: op)
         if spatial.count > 2 {
-            return try poolGeneral(kind, input, window: window, outSpatial: outSpatial, countIncludePad: countIncludePad)
+            return try poolGeneral(
+                kind, input, window: window, outSpatial: outSpatial, countIncludePad: countIncludePad)
         }
         let twoD = spatial.count == 2
-        let plane = Plane(h: twoD ? spatial[0] : 1, w: spatial.last ?? 1, kh: twoD ? window.kernel[0] : 1, kw: window.kernel.last ?? 1,
-                          oh: twoD ? outSpatial[0] : 1, ow: outSpatial.last ?? 1, sh: twoD ? window.strides[0] : 1, sw: window.strides.last ?? 1,
-                          dh: twoD ? window.dilations[0] : 1, dw: window.dilations.last ?? 1,
-                          padTop: twoD ? window.pads[0] : 0, padLeft: twoD ? window.pads[1] : window.pads[0])
+        let plane = Plane(
+            h: twoD ? spatial[0] : 1, w: spatial.last ?? 1, kh: twoD ? window.kernel[0] : 1,
+            kw: window.kernel.last ?? 1,
+            oh: twoD ? outSpatial[0] : 1, ow: outSpatial.last ?? 1, sh: twoD ? window.strides[0] : 1,
+            sw: window.strides.last ?? 1,
+            dh: twoD ? window.dilations[0] : 1, dw: window.dilations.last ?? 1,
+            padTop: twoD ? window.pads[0] : 0, padLeft: twoD ? window.pads[1] : window.pads[0])
         let padBottom = twoD ? window.pads[2] : 0, padRight = twoD ? window.pads[3] : window.pads[1]
         let output = try Tensor(zeros: Array(input.shape.prefix(2)) + outSpatial, dtype: .float32)
         let x = input.contiguous()
         defer { withExtendedLifetime(x) {} }
         guard output.count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
-              let source = x.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
+            let source = x.baseAddress?.assumingMemoryBound(to: Float.self)
+        else { return output }
         let planes = input.shape[0] * input.shape[1]
         let p = plane
         // Per output row/column, the taps that land inside the input (and inside the padding).
@@ -44,8 +53,12 @@ extension Tensor {
         }
         let rowTaps = (0..<p.oh).map { taps($0 * p.sh - p.padTop, p.kh, p.dh, p.h) }
         let columnTaps = (0..<p.ow).map { taps($0 * p.sw - p.padLeft, p.kw, p.dw, p.w) }
-        let rowPadded = (0..<p.oh).map { taps($0 * p.sh - p.padTop + p.padTop, p.kh, p.dh, p.h + p.padTop + padBottom).count }
-        let columnPadded = (0..<p.ow).map { taps($0 * p.sw - p.padLeft + p.padLeft, p.kw, p.dw, p.w + p.padLeft + padRight).count }
+        let rowPadded = (0..<p.oh).map {
+            taps($0 * p.sh - p.padTop + p.padTop, p.kh, p.dh, p.h + p.padTop + padBottom).count
+        }
+        let columnPadded = (0..<p.ow).map {
+            taps($0 * p.sw - p.padLeft + p.padLeft, p.kw, p.dw, p.w + p.padLeft + padRight).count
+        }
         // Output columns whose every tap lies inside the row (a contiguous run).
         let interior = (0..<p.ow).filter { columnTaps[$0].count == p.kw }
         let interiorRange = (interior.first ?? 0)..<((interior.last ?? -1) + 1)
@@ -130,7 +143,8 @@ extension Tensor {
         while i + 16 <= count {
             let a = UnsafeRawPointer(into + i).loadUnaligned(as: SIMD16<Float>.self)
             let b = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(into + i).storeBytes(of: a.replacing(with: b, where: (b .> a) .| (b .!= b)), as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(into + i).storeBytes(
+                of: a.replacing(with: b, where: (b .> a) .| (b .!= b)), as: SIMD16<Float>.self)
             i += 16
         }
         while i < count {
@@ -146,22 +160,29 @@ extension Tensor {
     }
 
     /// Pooling over any number of spatial dims through a precomputed window table.
-    private static func poolGeneral(_ kind: PoolKind, _ input: Tensor, window: WindowGeometry, outSpatial: [Int], countIncludePad: Bool) throws(TensorError) -> Tensor {
+    private static func poolGeneral(
+        _ kind: PoolKind, _ input: Tensor, window: WindowGeometry, outSpatial: [Int], countIncludePad: Bool
+    ) throws(TensorError) -> Tensor {
         let rank = input.rank - 2
         let spatial = Array(input.shape.dropFirst(2))
-        let windows = WindowIndexing(input: spatial, output: outSpatial, kernel: window.kernel, strides: window.strides,
-                                     dilations: window.dilations, padsBegin: Array(window.pads.prefix(rank)))
+        let windows = WindowIndexing(
+            input: spatial, output: outSpatial, kernel: window.kernel, strides: window.strides,
+            dilations: window.dilations, padsBegin: Array(window.pads.prefix(rank)))
         let table = windows.sourceTable()
         // Taps that fall in the declared padding (not beyond it) count for count_include_pad.
-        let padded = WindowIndexing(input: zip(spatial, zip(window.pads.prefix(rank), window.pads.suffix(rank))).map { $0 + $1.0 + $1.1 },
-                                    output: outSpatial, kernel: window.kernel, strides: window.strides, dilations: window.dilations,
-                                    padsBegin: Array(repeating: 0, count: rank)).sourceTable()
+        let padded = WindowIndexing(
+            input: zip(spatial, zip(window.pads.prefix(rank), window.pads.suffix(rank))).map { $0 + $1.0 + $1.1 },
+            output: outSpatial, kernel: window.kernel, strides: window.strides, dilations: window.dilations,
+            padsBegin: Array(repeating: 0, count: rank)
+        ).sourceTable()
         let output = try Tensor(zeros: Array(input.shape.prefix(2)) + outSpatial, dtype: .float32)
         let x = input.contiguous()
         defer { withExtendedLifetime(x) {} }
         guard output.count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
-              let source = x.baseAddress?.assumingMemoryBound(to: Float.self) else { return output }
-        let planes = input.shape[0] * input.shape[1], inSize = windows.inputSize, outSize = windows.outputSize, taps = windows.kernelSize
+            let source = x.baseAddress?.assumingMemoryBound(to: Float.self)
+        else { return output }
+        let planes = input.shape[0] * input.shape[1], inSize = windows.inputSize, outSize = windows.outputSize,
+            taps = windows.kernelSize
         for plane in 0..<planes {
             for position in 0..<outSize {
                 var best = -Float.infinity, sum: Float = 0, valid = 0, inPadding = 0

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reductions over a set of axes.
@@ -21,7 +21,9 @@ extension Tensor {
     ///
     /// Empty reductions give the identity: 0 for sums, 1 for prod, -inf/+inf (type min/max for
     /// integers) for max/min, NaN for mean, -inf for log-sum-exp.
-    public func reduce(_ op: ReduceOp, axes: [Int]? = nil, keepDims: Bool = true, noopWithEmptyAxes: Bool = false) throws(TensorError) -> Tensor {
+    public func reduce(_ op: ReduceOp, axes: [Int]? = nil, keepDims: Bool = true, noopWithEmptyAxes: Bool = false)
+        throws(TensorError) -> Tensor
+    {
         let name = "reduce_\(op.rawValue)"
         if (axes ?? []).isEmpty && noopWithEmptyAxes { return self }
         let reduced = (axes ?? []).isEmpty ? Array(0..<rank) : try Shape.normalizeAxes(axes ?? [], rank: rank, op: name)
@@ -45,9 +47,13 @@ extension Tensor {
 
     /// Index of the largest (`.max`) or smallest (`.min`) element along `axis`, as int64.
     /// Ties give the first index, or the last with `selectLastIndex`. NaN counts as the extreme.
-    public func argExtreme(_ op: ReduceOp, axis: Int, keepDims: Bool = true, selectLastIndex: Bool = false) throws(TensorError) -> Tensor {
+    public func argExtreme(_ op: ReduceOp, axis: Int, keepDims: Bool = true, selectLastIndex: Bool = false)
+        throws(TensorError) -> Tensor
+    {
         let name = op == .max ? "argmax" : "argmin"
-        guard op == .max || op == .min else { throw .invalidArgument(op: name, reason: "only max and min have an arg form") }
+        guard op == .max || op == .min else {
+            throw .invalidArgument(op: name, reason: "only max and min have an arg form")
+        }
         guard dtype.isNumeric else { throw .unsupportedDType(op: name, dtype: dtype) }
         let axis = try Shape.normalizeAxis(axis, rank: rank, op: name)
         guard rank == 0 || shape[axis] > 0 else {
@@ -65,7 +71,9 @@ extension Tensor {
 
     /// Permutes reduced axes last and makes the result contiguous: each output element then
     /// reduces one contiguous row of `length` elements.
-    private func reductionLayout(_ reduced: [Int], keepDims: Bool, op: String) throws(TensorError) -> (Tensor, Int, [Int]) {
+    private func reductionLayout(_ reduced: [Int], keepDims: Bool, op: String) throws(TensorError) -> (
+        Tensor, Int, [Int]
+    ) {
         let kept = (0..<rank).filter { !reduced.contains($0) }
         let rows = try permuted(kept + reduced).contiguous()
         let length = Shape.product(reduced.map { shape[$0] })
@@ -73,7 +81,9 @@ extension Tensor {
         return (rows, length, outShape)
     }
 
-    private static func reduceRows<T: BinaryFloatingPoint & NumericElement>(_ rows: Tensor, _ length: Int, _ outShape: [Int], _ type: T.Type, _ op: ReduceOp) throws(TensorError) -> Tensor {
+    private static func reduceRows<T: BinaryFloatingPoint & NumericElement>(
+        _ rows: Tensor, _ length: Int, _ outShape: [Int], _ type: T.Type, _ op: ReduceOp
+    ) throws(TensorError) -> Tensor {
         let output = try Tensor(uninitialized: outShape, dtype: T.dtype, op: "reduce_\(op.rawValue)")
         let count = output.count
         guard count > 0, let out = output.mutableBaseAddress?.assumingMemoryBound(to: T.self) else { return output }
@@ -116,11 +126,17 @@ extension Tensor {
             return T(product)
         case .max:
             var best = row[0]
-            for value in row where value > best || value.isNaN { best = value; if value.isNaN { break } }
+            for value in row where value > best || value.isNaN {
+                best = value
+                if value.isNaN { break }
+            }
             return best
         case .min:
             var best = row[0]
-            for value in row where value < best || value.isNaN { best = value; if value.isNaN { break } }
+            for value in row where value < best || value.isNaN {
+                best = value
+                if value.isNaN { break }
+            }
             return best
         case .logSumExp:
             var peak = row[0]
@@ -148,7 +164,9 @@ extension Tensor {
         return total
     }
 
-    private static func reduceIntegerRows<T: FixedWidthInteger & NumericElement>(_ rows: Tensor, _ length: Int, _ outShape: [Int], _ type: T.Type, _ op: ReduceOp) throws(TensorError) -> Tensor {
+    private static func reduceIntegerRows<T: FixedWidthInteger & NumericElement>(
+        _ rows: Tensor, _ length: Int, _ outShape: [Int], _ type: T.Type, _ op: ReduceOp
+    ) throws(TensorError) -> Tensor {
         let output = try Tensor(uninitialized: outShape, dtype: T.dtype, op: "reduce_\(op.rawValue)")
         guard let out = output.mutableBaseAddress?.assumingMemoryBound(to: T.self) else { return output }
         let input = rows.baseAddress?.assumingMemoryBound(to: T.self)
@@ -156,7 +174,11 @@ extension Tensor {
             let row = UnsafeBufferPointer(start: input.map { $0 + r * length }, count: input == nil ? 0 : length)
             switch op {
             case .sum: out[r] = row.reduce(0, &+)
-            case .mean: out[r] = row.isEmpty ? 0 : T(truncatingIfNeeded: row.reduce(0) { $0 &+ Int64(truncatingIfNeeded: $1) } / Int64(row.count))
+            case .mean:
+                out[r] =
+                    row.isEmpty
+                    ? 0
+                    : T(truncatingIfNeeded: row.reduce(0) { $0 &+ Int64(truncatingIfNeeded: $1) } / Int64(row.count))
             case .prod: out[r] = row.reduce(1, &*)
             case .max: out[r] = row.max() ?? T.min
             case .min: out[r] = row.min() ?? T.max
@@ -174,10 +196,13 @@ extension Tensor {
         return output
     }
 
-    private static func argRows<T: Comparable & NumericElement>(_ rows: Tensor, _ length: Int, _ outShape: [Int], _ type: T.Type, _ isMax: Bool, _ last: Bool) throws(TensorError) -> Tensor {
+    private static func argRows<T: Comparable & NumericElement>(
+        _ rows: Tensor, _ length: Int, _ outShape: [Int], _ type: T.Type, _ isMax: Bool, _ last: Bool
+    ) throws(TensorError) -> Tensor {
         let output = try Tensor(uninitialized: outShape, dtype: .int64, op: isMax ? "argmax" : "argmin")
         guard let out = output.mutableBaseAddress?.assumingMemoryBound(to: Int64.self),
-              let input = rows.baseAddress?.assumingMemoryBound(to: T.self) else { return output }
+            let input = rows.baseAddress?.assumingMemoryBound(to: T.self)
+        else { return output }
         for r in 0..<output.count {
             let row = input + r * length
             var best = 0
@@ -185,7 +210,10 @@ extension Tensor {
                 let value = row[i]
                 let current = row[best]
                 if current != current { break }  // NaN already found
-                let better = value != value || (isMax ? (last ? value >= current : value > current) : (last ? value <= current : value < current))
+                let better =
+                    value != value
+                    || (isMax
+                        ? (last ? value >= current : value > current) : (last ? value <= current : value < current))
                 if better { best = i }
             }
             out[r] = Int64(best)
@@ -197,10 +225,19 @@ extension Tensor {
 extension FixedWidthInteger {
     /// A double truncated toward zero, saturated to the type's range, NaN giving 0.
     @inlinable init(castingDoubleSaturating value: Double) {
-        if value.isNaN { self = 0; return }
+        if value.isNaN {
+            self = 0
+            return
+        }
         let truncated = value.rounded(.towardZero)
-        if truncated <= Double(Self.min) { self = Self.min; return }
-        if truncated >= Double(Self.max) { self = Self.max; return }
+        if truncated <= Double(Self.min) {
+            self = Self.min
+            return
+        }
+        if truncated >= Double(Self.max) {
+            self = Self.max
+            return
+        }
         self = Self(truncated)
     }
 }

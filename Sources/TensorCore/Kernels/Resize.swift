@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How ``Tensor/resized(outputShape:scales:roi:options:)`` interpolates (the ONNX Resize attributes).
@@ -22,40 +22,53 @@ extension Tensor {
     /// Resizes by separable 1-D interpolation along every axis whose size, scale or region changes.
     /// `scales[d]` is the factor for axis d (output / input); `roi` holds all starts then all ends
     /// (normalised coordinates, used by tf_crop_and_resize).
-    public func resized(outputShape: [Int], scales: [Double], roi: [Double]? = nil, options: ResizeOptions) throws(TensorError) -> Tensor {
+    public func resized(outputShape: [Int], scales: [Double], roi: [Double]? = nil, options: ResizeOptions)
+        throws(TensorError) -> Tensor
+    {
         let op = "resize"
         guard dtype.isNumeric else { throw .unsupportedDType(op: op, dtype: dtype) }
         guard outputShape.count == rank, scales.count == rank, roi.map({ $0.count == 2 * rank }) ?? true else {
-            throw .invalidArgument(op: op, reason: "output shape \(outputShape), scales \(scales) and roi must cover all \(rank) axes of \(shape)")
+            throw .invalidArgument(
+                op: op,
+                reason: "output shape \(outputShape), scales \(scales) and roi must cover all \(rank) axes of \(shape)")
         }
         _ = try Shape.elementCount(outputShape, op: op)
         var current = try cast(to: .float64)
         for axis in 0..<rank {
-            let unchanged = abs(scales[axis] - 1) < 1e-9 && outputShape[axis] == current.shape[axis]
+            let unchanged =
+                abs(scales[axis] - 1) < 1e-9 && outputShape[axis] == current.shape[axis]
                 && (roi.map { abs($0[axis]) < 1e-9 && abs($0[axis + rank] - 1) < 1e-9 } ?? true)
             if unchanged { continue }
             guard scales[axis] > 0, outputShape[axis] >= 0 else {
-                throw .invalidArgument(op: op, reason: "scale \(scales[axis]) and size \(outputShape[axis]) of axis \(axis) must be positive")
+                throw .invalidArgument(
+                    op: op,
+                    reason: "scale \(scales[axis]) and size \(outputShape[axis]) of axis \(axis) must be positive")
             }
-            current = try current.resizedAlong(axis: axis, size: outputShape[axis], scale: scales[axis],
-                                               roi: roi.map { ($0[axis], $0[axis + rank]) }, options: options)
+            current = try current.resizedAlong(
+                axis: axis, size: outputShape[axis], scale: scales[axis],
+                roi: roi.map { ($0[axis], $0[axis + rank]) }, options: options)
         }
         return dtype == .float64 ? current : try current.cast(to: dtype)
     }
 
     /// One axis of a float64 tensor.
-    private func resizedAlong(axis: Int, size: Int, scale: Double, roi: (Double, Double)?, options: ResizeOptions) throws(TensorError) -> Tensor {
+    private func resizedAlong(axis: Int, size: Int, scale: Double, roi: (Double, Double)?, options: ResizeOptions)
+        throws(TensorError) -> Tensor
+    {
         let inputWidth = shape[axis]
         var outShape = shape
         outShape[axis] = size
         let outer = Shape.product(shape[..<axis]), inner = Shape.product(shape[(axis + 1)...])
         let source = try typedScalars(Double.self, "resize")
         var result = [Double](repeating: 0, count: outer * size * inner)
-        guard inputWidth > 0 || size == 0 else { throw .invalidArgument(op: "resize", reason: "cannot resize an empty axis \(axis) to \(size)") }
+        guard inputWidth > 0 || size == 0 else {
+            throw .invalidArgument(op: "resize", reason: "cannot resize an empty axis \(axis) to \(size)")
+        }
         let outputWidth = scale * Double(inputWidth)
         for y in 0..<size {
-            let (position, extrapolated) = sourceCoordinate(Double(y), mode: options.coordinateTransformation, scale: scale,
-                                                            inputWidth: inputWidth, outputWidth: outputWidth, outputCount: size, roi: roi)
+            let (position, extrapolated) = sourceCoordinate(
+                Double(y), mode: options.coordinateTransformation, scale: scale,
+                inputWidth: inputWidth, outputWidth: outputWidth, outputCount: size, roi: roi)
             let base = position.rounded(.down)
             let ratio = position == base ? 1 : position - base
             var weights = coefficients(ratio: ratio, scale: scale, options: options)
@@ -65,7 +78,9 @@ extension Tensor {
             let padded = position + Double(pad)
             let floorPadded = padded.rounded(.down)
             let fraction = padded - floorPadded
-            let offset = n % 2 == 0 ? (fraction == 0 ? -(n / 2) : -(n / 2) + 1) : (fraction <= 0.5 ? -((n - 1) / 2) : -((n - 1) / 2) + 1)
+            let offset =
+                n % 2 == 0
+                ? (fraction == 0 ? -(n / 2) : -(n / 2) + 1) : (fraction <= 0.5 ? -((n - 1) / 2) : -((n - 1) / 2) + 1)
             let start = Int(floorPadded) + offset - pad
             if options.excludeOutside {
                 for k in 0..<n where start + k < 0 || start + k >= inputWidth { weights[k] = 0 }
@@ -91,15 +106,18 @@ extension Tensor {
     }
 
     /// The input coordinate an output index maps to, and whether it lies outside the crop region.
-    private func sourceCoordinate(_ y: Double, mode: String, scale: Double, inputWidth: Int, outputWidth: Double, outputCount: Int,
-                                  roi: (Double, Double)?) -> (Double, Bool) {
+    private func sourceCoordinate(
+        _ y: Double, mode: String, scale: Double, inputWidth: Int, outputWidth: Double, outputCount: Int,
+        roi: (Double, Double)?
+    ) -> (Double, Bool) {
         let width = Double(inputWidth)
         switch mode {
         case "align_corners": return (outputWidth == 1 ? 0 : y * (width - 1) / (outputWidth - 1), false)
         case "asymmetric": return (y / scale, false)
         case "tf_crop_and_resize":
             let (start, end) = roi ?? (0, 1)
-            var x = outputWidth == 1 ? (end - start) * (width - 1) / 2 : y * (end - start) * (width - 1) / (outputWidth - 1)
+            var x =
+                outputWidth == 1 ? (end - start) * (width - 1) / 2 : y * (end - start) * (width - 1) / (outputWidth - 1)
             x += start * (width - 1)
             return (x, x < 0 || x > width - 1)
         case "pytorch_half_pixel": return (outputWidth == 1 ? -0.5 : (y + 0.5) / scale - 0.5, false)

@@ -13,7 +13,9 @@ extension Tensor {
             return try Tensor(shape: shape, strings: flags.indices.map { flags[$0] ? left[$0] : right[$0] })
         }
         let output = try Tensor(uninitialized: shape, dtype: x.dtype, op: op)
-        guard let target = output.mutableBaseAddress, let pc = c.baseAddress, let pa = a.baseAddress, let pb = b.baseAddress else { return output }
+        guard let target = output.mutableBaseAddress, let pc = c.baseAddress, let pa = a.baseAddress,
+            let pb = b.baseAddress
+        else { return output }
         let loop = StridedLoop(shape: shape, strides: [output.strides, c.strides, a.strides, b.strides])
         func run<Word>(_: Word.Type) {
             let out = target.assumingMemoryBound(to: Word.self), flags = pc.assumingMemoryBound(to: Bool.self)

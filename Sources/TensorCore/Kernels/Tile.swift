@@ -4,7 +4,8 @@ extension Tensor {
     public func tiled(_ repeats: [Int]) throws(TensorError) -> Tensor {
         let op = "tile"
         guard repeats.count == rank, repeats.allSatisfy({ $0 >= 0 }) else {
-            throw .invalidArgument(op: op, reason: "repeats \(repeats) must be \(rank) non-negative counts for shape \(shape)")
+            throw .invalidArgument(
+                op: op, reason: "repeats \(repeats) must be \(rank) non-negative counts for shape \(shape)")
         }
         _ = try Shape.elementCount(zip(shape, repeats).map { $0 * $1 }, op: op)
         let maps = (0..<rank).map { d in (0..<(shape[d] * repeats[d])).map { $0 % Swift.max(shape[d], 1) } }

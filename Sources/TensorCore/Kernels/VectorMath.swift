@@ -48,7 +48,9 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func log(_ x: Lanes) -> Lanes {
         let bits = unsafeBitCast(x, to: SIMD8<Int64>.self)
-        var exponent = unsafeBitCast(((bits &>> 52) &- 1023) &+ SIMD8(repeating: roundingMagicPattern), to: Lanes.self) - roundingMagic
+        var exponent =
+            unsafeBitCast(((bits &>> 52) &- 1023) &+ SIMD8(repeating: roundingMagicPattern), to: Lanes.self)
+            - roundingMagic
         var mantissa = unsafeBitCast((bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000, to: Lanes.self)
         let high = mantissa .> sqrt2
         mantissa.replace(with: mantissa * 0.5, where: high)
@@ -93,8 +95,10 @@ public enum VectorMath {
 
     /// Applies an 8-lane double function to a float32 row of any stride.
     @inlinable @inline(__always)
-    public static func apply(_ input: UnsafePointer<Float>, _ stride: Int, _ output: UnsafeMutablePointer<Float>, _ count: Int,
-                             _ function: (Lanes) -> Lanes) {
+    public static func apply(
+        _ input: UnsafePointer<Float>, _ stride: Int, _ output: UnsafeMutablePointer<Float>, _ count: Int,
+        _ function: (Lanes) -> Lanes
+    ) {
         var i = 0
         if stride == 1 {
             while i + 8 <= count {

@@ -28,7 +28,10 @@ struct WindowIndexing {
                 var inside = true
                 for d in 0..<rank {
                     let i = position[d] * strides[d] - padsBegin[d] + tap[d] * dilations[d]
-                    if i < 0 || i >= input[d] { inside = false; break }
+                    if i < 0 || i >= input[d] {
+                        inside = false
+                        break
+                    }
                     flat += i * inputStrides[d]
                 }
                 table[t * outputSize + o] = inside ? flat : -1

@@ -12,7 +12,8 @@ public final class WinogradWeights: Sendable {
     /// Transforms float32 `weight` `[M, C, 3, 3]`.
     public init(weight: Tensor) throws(TensorError) {
         guard weight.dtype == .float32, weight.rank == 4, weight.shape[2] == 3, weight.shape[3] == 3 else {
-            throw .shapeMismatch(op: "conv", shapes: [weight.shape], reason: "Winograd F(2x2, 3x3) takes float32 [M, C, 3, 3] weights")
+            throw .shapeMismatch(
+                op: "conv", shapes: [weight.shape], reason: "Winograd F(2x2, 3x3) takes float32 [M, C, 3, 3] weights")
         }
         shape = weight.shape
         let (m, c) = (weight.shape[0], weight.shape[1])
@@ -20,7 +21,8 @@ public final class WinogradWeights: Sendable {
         let dense = weight.contiguous()
         try withExtendedLifetime(dense) { () throws(TensorError) in
             guard let g = dense.baseAddress?.assumingMemoryBound(to: Float.self),
-                  let u = transformed.mutableBaseAddress?.assumingMemoryBound(to: Float.self) else { return }
+                let u = transformed.mutableBaseAddress?.assumingMemoryBound(to: Float.self)
+            else { return }
             for pair in 0..<(m * c) {
                 let k = g + pair * 9
                 // G g (4x3), then (G g) Gᵀ (4x4); G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].
@@ -51,15 +53,18 @@ extension Tensor {
     /// tile is transformed (`Bᵀ d B`), the sixteen tile points become sixteen `[M, C] x [C, tiles]`
     /// products (2.25x fewer multiply-adds than direct convolution), and each 2x2 output tile is
     /// transformed back (`Aᵀ m A`) and finished with the epilogue.
-    static func winogradConv(_ input: UnsafePointer<Float>, _ weights: WinogradWeights, _ output: UnsafeMutablePointer<Float>,
-                             n: Int, c: Int, m: Int, _ p: Plane, _ epilogue: ConvEpilogue) throws(TensorError) {
+    static func winogradConv(
+        _ input: UnsafePointer<Float>, _ weights: WinogradWeights, _ output: UnsafeMutablePointer<Float>,
+        n: Int, c: Int, m: Int, _ p: Plane, _ epilogue: ConvEpilogue
+    ) throws(TensorError) {
         let tilesHigh = (p.oh + 1) / 2, tilesWide = (p.ow + 1) / 2, tiles = tilesHigh * tilesWide
         let transformedInput = try Tensor(uninitialized: [16, c, tiles], dtype: .float32, op: "conv")
         let products = try Tensor(uninitialized: [16, m, tiles], dtype: .float32, op: "conv")
         defer { withExtendedLifetime((transformedInput, products)) {} }
         guard let v = transformedInput.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
-              let product = products.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
-              let u = weights.transformed.baseAddress?.assumingMemoryBound(to: Float.self) else { return }
+            let product = products.mutableBaseAddress?.assumingMemoryBound(to: Float.self),
+            let u = weights.transformed.baseAddress?.assumingMemoryBound(to: Float.self)
+        else { return }
         for batch in 0..<n {
             let source = input + batch * c * p.h * p.w
             let paddedSize = (16 * ((tilesWide + 7) / 8) + 2) * (2 * tilesHigh + 2)
@@ -67,20 +72,27 @@ extension Tensor {
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: paddedSize) { buffer in
                     guard let padded = buffer.baseAddress else { return }
                     for channel in channels {
-                        transformInputTiles(source + channel * p.h * p.w, v + channel * tiles, pointStride: c * tiles, tilesWide: tilesWide,
-                                            tilesHigh: tilesHigh, padded: padded, p)
+                        transformInputTiles(
+                            source + channel * p.h * p.w, v + channel * tiles, pointStride: c * tiles,
+                            tilesWide: tilesWide,
+                            tilesHigh: tilesHigh, padded: padded, p)
                     }
                 }
             }
             ComputePool.parallelFor(16) { point in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(tiles), Int32(c), 1,
-                            u + point * m * c, Int32(c), v + point * c * tiles, Int32(tiles), 0, product + point * m * tiles, Int32(tiles))
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(tiles), Int32(c), 1,
+                    u + point * m * c, Int32(c), v + point * c * tiles, Int32(tiles), 0, product + point * m * tiles,
+                    Int32(tiles))
             }
             ComputePool.parallelRanges(m, grain: 1) { channels in
                 for channel in channels {
                     let plane = output + (batch * m + channel) * p.oh * p.ow
-                    transformOutputTiles(product + channel * tiles, plane, pointStride: m * tiles, tilesWide: tilesWide, tilesHigh: tilesHigh, p)
-                    epilogue.apply(plane, count: p.oh * p.ow, offset: (batch * m + channel) * p.oh * p.ow, channel: channel)
+                    transformOutputTiles(
+                        product + channel * tiles, plane, pointStride: m * tiles, tilesWide: tilesWide,
+                        tilesHigh: tilesHigh, p)
+                    epilogue.apply(
+                        plane, count: p.oh * p.ow, offset: (batch * m + channel) * p.oh * p.ow, channel: channel)
                 }
             }
         }
@@ -91,8 +103,10 @@ extension Tensor {
     /// is first copied into `padded` with its zero border (and room for whole vectors), so every
     /// row of tiles is transformed eight tiles at a time: the even and odd lanes of two 16-wide
     /// loads are the tiles' four columns.
-    private static func transformInputTiles(_ plane: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, pointStride: Int,
-                                            tilesWide: Int, tilesHigh: Int, padded: UnsafeMutablePointer<Float>, _ p: Plane) {
+    private static func transformInputTiles(
+        _ plane: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>, pointStride: Int,
+        tilesWide: Int, tilesHigh: Int, padded: UnsafeMutablePointer<Float>, _ p: Plane
+    ) {
         let groupsWide = (tilesWide + 7) / 8
         let width = 16 * groupsWide + 2, height = 2 * tilesHigh + 2
         padded.initialize(repeating: 0, count: width * height)
@@ -106,7 +120,8 @@ extension Tensor {
             for ty in 0..<tilesHigh {
                 for group in 0..<groupsWide {
                     let tx = group * 8
-                    @inline(__always) func columns(_ r: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                    @inline(__always) func columns(_ r: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+                    {
                         let row = padded + (2 * ty + r) * width + 2 * tx
                         let a = UnsafeRawPointer(row).loadUnaligned(as: SIMD16<Float>.self)
                         let b = UnsafeRawPointer(row + 2).loadUnaligned(as: SIMD16<Float>.self)
@@ -114,14 +129,18 @@ extension Tensor {
                     }
                     let r0 = columns(0), r1 = columns(1), r2 = columns(2), r3 = columns(3)
                     let t = ty * tilesWide + tx, lanes = min(8, tilesWide - tx)
-                    @inline(__always) func emit(_ i: Int, _ row: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
+                    @inline(__always) func emit(
+                        _ i: Int, _ row: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+                    ) {
                         let values = (row.0 - row.2, row.1 + row.2, row.2 - row.1, row.1 - row.3)
                         let base = v + i * 4 * pointStride + t
                         if lanes == 8 {
                             UnsafeMutableRawPointer(base).storeBytes(of: values.0, as: SIMD8<Float>.self)
                             UnsafeMutableRawPointer(base + pointStride).storeBytes(of: values.1, as: SIMD8<Float>.self)
-                            UnsafeMutableRawPointer(base + 2 * pointStride).storeBytes(of: values.2, as: SIMD8<Float>.self)
-                            UnsafeMutableRawPointer(base + 3 * pointStride).storeBytes(of: values.3, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(base + 2 * pointStride).storeBytes(
+                                of: values.2, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(base + 3 * pointStride).storeBytes(
+                                of: values.3, as: SIMD8<Float>.self)
                         } else {
                             // The last group of a row: only its tiles (the next row's start follows).
                             UnsafeMutableRawPointer(staged).storeBytes(of: values.0, as: SIMD8<Float>.self)
@@ -144,8 +163,10 @@ extension Tensor {
 
     /// `Aᵀ m A` for every tile of one output channel into its plane (only the corner inside the
     /// plane at the bottom and right edges). Aᵀ = [1 1 1 0; 0 1 -1 -1].
-    private static func transformOutputTiles(_ product: UnsafePointer<Float>, _ plane: UnsafeMutablePointer<Float>, pointStride: Int,
-                                             tilesWide: Int, tilesHigh: Int, _ p: Plane) {
+    private static func transformOutputTiles(
+        _ product: UnsafePointer<Float>, _ plane: UnsafeMutablePointer<Float>, pointStride: Int,
+        tilesWide: Int, tilesHigh: Int, _ p: Plane
+    ) {
         for ty in 0..<tilesHigh {
             var tx = 0
             let fullRows = 2 * ty + 1 < p.oh
@@ -174,8 +195,10 @@ extension Tensor {
             while tx < tilesWide {
                 let t = ty * tilesWide + tx
                 @inline(__always) func column(_ j: Int) -> (Float, Float) {
-                    let (m0, m1, m2, m3) = (product[j * pointStride + t], product[(4 + j) * pointStride + t],
-                                            product[(8 + j) * pointStride + t], product[(12 + j) * pointStride + t])
+                    let (m0, m1, m2, m3) = (
+                        product[j * pointStride + t], product[(4 + j) * pointStride + t],
+                        product[(8 + j) * pointStride + t], product[(12 + j) * pointStride + t]
+                    )
                     return (m0 + m1 + m2, m1 - m2 - m3)
                 }
                 let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)

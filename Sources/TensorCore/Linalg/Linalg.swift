@@ -9,8 +9,10 @@ extension Tensor {
         try checkSquare(a, op: op)
         guard a.dtype == b.dtype else { throw .dtypeMismatch(op: op, dtypes: [a.dtype, b.dtype]) }
         let n = a.shape[a.rank - 1]
-        guard b.rank == a.rank, b.shape[b.rank - 2] == n, Array(b.shape.dropLast(2)) == Array(a.shape.dropLast(2)) else {
-            throw .shapeMismatch(op: op, shapes: [a.shape, b.shape], reason: "B must be [..., \(n), k] with A's batch dims")
+        guard b.rank == a.rank, b.shape[b.rank - 2] == n, Array(b.shape.dropLast(2)) == Array(a.shape.dropLast(2))
+        else {
+            throw .shapeMismatch(
+                op: op, shapes: [a.shape, b.shape], reason: "B must be [..., \(n), k] with A's batch dims")
         }
         let k = b.shape[b.rank - 1]
         let x = b.copied()
@@ -23,11 +25,15 @@ extension Tensor {
             let info: Int32
             switch a.dtype {
             case .float32:
-                info = LAPACKE_sgesv(LAPACK_ROW_MAJOR, Int32(n), Int32(k), (pa + index * n * n * 4).assumingMemoryBound(to: Float.self), Int32(n),
-                                     &pivots, (px + index * n * k * 4).assumingMemoryBound(to: Float.self), Int32(k))
+                info = LAPACKE_sgesv(
+                    LAPACK_ROW_MAJOR, Int32(n), Int32(k), (pa + index * n * n * 4).assumingMemoryBound(to: Float.self),
+                    Int32(n),
+                    &pivots, (px + index * n * k * 4).assumingMemoryBound(to: Float.self), Int32(k))
             case .float64:
-                info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, Int32(n), Int32(k), (pa + index * n * n * 8).assumingMemoryBound(to: Double.self), Int32(n),
-                                     &pivots, (px + index * n * k * 8).assumingMemoryBound(to: Double.self), Int32(k))
+                info = LAPACKE_dgesv(
+                    LAPACK_ROW_MAJOR, Int32(n), Int32(k), (pa + index * n * n * 8).assumingMemoryBound(to: Double.self),
+                    Int32(n),
+                    &pivots, (px + index * n * k * 8).assumingMemoryBound(to: Double.self), Int32(k))
             default: throw .unsupportedDType(op: op, dtype: a.dtype)
             }
             try checkInfo(info, op: op, routine: "gesv")
@@ -47,12 +53,18 @@ extension Tensor {
             switch dtype {
             case .float32:
                 let matrix = (base + index * n * n * 4).assumingMemoryBound(to: Float.self)
-                try Tensor.checkInfo(LAPACKE_sgetrf(LAPACK_ROW_MAJOR, Int32(n), Int32(n), matrix, Int32(n), &pivots), op: op, routine: "getrf")
-                try Tensor.checkInfo(LAPACKE_sgetri(LAPACK_ROW_MAJOR, Int32(n), matrix, Int32(n), &pivots), op: op, routine: "getri")
+                try Tensor.checkInfo(
+                    LAPACKE_sgetrf(LAPACK_ROW_MAJOR, Int32(n), Int32(n), matrix, Int32(n), &pivots), op: op,
+                    routine: "getrf")
+                try Tensor.checkInfo(
+                    LAPACKE_sgetri(LAPACK_ROW_MAJOR, Int32(n), matrix, Int32(n), &pivots), op: op, routine: "getri")
             case .float64:
                 let matrix = (base + index * n * n * 8).assumingMemoryBound(to: Double.self)
-                try Tensor.checkInfo(LAPACKE_dgetrf(LAPACK_ROW_MAJOR, Int32(n), Int32(n), matrix, Int32(n), &pivots), op: op, routine: "getrf")
-                try Tensor.checkInfo(LAPACKE_dgetri(LAPACK_ROW_MAJOR, Int32(n), matrix, Int32(n), &pivots), op: op, routine: "getri")
+                try Tensor.checkInfo(
+                    LAPACKE_dgetrf(LAPACK_ROW_MAJOR, Int32(n), Int32(n), matrix, Int32(n), &pivots), op: op,
+                    routine: "getrf")
+                try Tensor.checkInfo(
+                    LAPACKE_dgetri(LAPACK_ROW_MAJOR, Int32(n), matrix, Int32(n), &pivots), op: op, routine: "getri")
             default: throw .unsupportedDType(op: op, dtype: dtype)
             }
         }
@@ -99,22 +111,25 @@ extension Tensor {
         let s = try Tensor(zeros: batch + [r], dtype: dtype)
         let vt = try Tensor(zeros: batch + [r, n], dtype: dtype)
         guard r > 0, let pa = work.mutableBaseAddress, let pu = u.mutableBaseAddress, let ps = s.mutableBaseAddress,
-              let pv = vt.mutableBaseAddress else { return (u, s, vt) }
+            let pv = vt.mutableBaseAddress
+        else { return (u, s, vt) }
         let size = dtype.byteSize
         for index in 0..<Shape.product(batch) {
             let info: Int32
             if dtype == .float32 {
-                info = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int32(m), Int32(n),
-                                      (pa + index * m * n * size).assumingMemoryBound(to: Float.self), Int32(n),
-                                      (ps + index * r * size).assumingMemoryBound(to: Float.self),
-                                      (pu + index * m * r * size).assumingMemoryBound(to: Float.self), Int32(r),
-                                      (pv + index * r * n * size).assumingMemoryBound(to: Float.self), Int32(n))
+                info = LAPACKE_sgesdd(
+                    LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int32(m), Int32(n),
+                    (pa + index * m * n * size).assumingMemoryBound(to: Float.self), Int32(n),
+                    (ps + index * r * size).assumingMemoryBound(to: Float.self),
+                    (pu + index * m * r * size).assumingMemoryBound(to: Float.self), Int32(r),
+                    (pv + index * r * n * size).assumingMemoryBound(to: Float.self), Int32(n))
             } else {
-                info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int32(m), Int32(n),
-                                      (pa + index * m * n * size).assumingMemoryBound(to: Double.self), Int32(n),
-                                      (ps + index * r * size).assumingMemoryBound(to: Double.self),
-                                      (pu + index * m * r * size).assumingMemoryBound(to: Double.self), Int32(r),
-                                      (pv + index * r * n * size).assumingMemoryBound(to: Double.self), Int32(n))
+                info = LAPACKE_dgesdd(
+                    LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int32(m), Int32(n),
+                    (pa + index * m * n * size).assumingMemoryBound(to: Double.self), Int32(n),
+                    (ps + index * r * size).assumingMemoryBound(to: Double.self),
+                    (pu + index * m * r * size).assumingMemoryBound(to: Double.self), Int32(r),
+                    (pv + index * r * n * size).assumingMemoryBound(to: Double.self), Int32(n))
             }
             try Tensor.checkInfo(info, op: op, routine: "gesdd")
         }
