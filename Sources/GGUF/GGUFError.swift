@@ -20,17 +20,25 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .cannotRead(path, reason): return "cannot read \(path): \(reason)"
         case let .notGGUF(path, magic):
-            let shown = magic.map { (0x20..<0x7F).contains($0) ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
+            let shown = magic.map {
+                (0x20..<0x7F).contains($0) ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16)
+            }.joined()
             return "\(path) is not a GGUF file (magic \"\(shown)\", expected \"GGUF\")"
-        case let .unsupportedVersion(path, version): return "\(path): GGUF version \(version) is not supported (versions 2 and 3 are)"
-        case let .truncated(path, offset, what): return "\(path) is truncated: \(what) at byte \(offset) runs past the end of the file"
-        case let .implausibleSize(path, offset, what, value): return "\(path): \(what) at byte \(offset) is \(value), more than the file can hold"
-        case let .unknownValueType(path, offset, key, type): return "\(path): metadata '\(key)' at byte \(offset) has unknown value type \(type)"
+        case let .unsupportedVersion(path, version):
+            return "\(path): GGUF version \(version) is not supported (versions 2 and 3 are)"
+        case let .truncated(path, offset, what):
+            return "\(path) is truncated: \(what) at byte \(offset) runs past the end of the file"
+        case let .implausibleSize(path, offset, what, value):
+            return "\(path): \(what) at byte \(offset) is \(value), more than the file can hold"
+        case let .unknownValueType(path, offset, key, type):
+            return "\(path): metadata '\(key)' at byte \(offset) has unknown value type \(type)"
         case let .invalidMetadata(path, key, reason): return "\(path): metadata '\(key)' \(reason)"
-        case let .unknownTensorType(path, tensor, type): return "\(path): tensor '\(tensor)' has unknown ggml type \(type)"
+        case let .unknownTensorType(path, tensor, type):
+            return "\(path): tensor '\(tensor)' has unknown ggml type \(type)"
         case let .invalidTensor(path, tensor, reason): return "\(path): tensor '\(tensor)' \(reason)"
         case let .tensorOutOfBounds(path, tensor, offset, byteCount, fileSize):
-            return "\(path): tensor '\(tensor)' (\(byteCount) bytes at data offset \(offset)) lies outside the file (\(fileSize) bytes)"
+            return
+                "\(path): tensor '\(tensor)' (\(byteCount) bytes at data offset \(offset)) lies outside the file (\(fileSize) bytes)"
         case let .missingTensor(path, tensor): return "\(path): tensor '\(tensor)' is missing"
         }
     }

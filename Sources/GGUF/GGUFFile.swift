@@ -18,7 +18,7 @@ public struct GGUFTensorInfo: Sendable, Equatable {
 
 /// A memory-mapped GGUF file (versions 2 and 3): metadata, tensor infos, and the tensors' bytes
 /// borrowed from the mapping.
-public final class GGUFFile: @unchecked Sendable {
+public final class GGUFFile: Sendable {
     public let path: String
     public let version: UInt32
     /// Metadata in file order.
@@ -53,7 +53,9 @@ public final class GGUFFile: @unchecked Sendable {
             let typeOffset = reader.offset
             let type = try reader.scalar(UInt32.self, "type of '\(key)'")
             let value = try reader.value(type: type, key: key, typeOffset: typeOffset, depth: 0)
-            guard metadataIndex[key] == nil else { throw .invalidMetadata(path: path, key: key, reason: "appears twice") }
+            guard metadataIndex[key] == nil else {
+                throw .invalidMetadata(path: path, key: key, reason: "appears twice")
+            }
             metadataIndex[key] = metadata.count
             metadata.append((key, value))
         }
@@ -62,7 +64,8 @@ public final class GGUFFile: @unchecked Sendable {
         var alignment = 32
         if let value = metadataIndex["general.alignment"].map({ metadata[$0].value }) {
             guard let a = value.int, a > 0, a & (a - 1) == 0, a <= 1 << 20 else {
-                throw .invalidMetadata(path: path, key: "general.alignment", reason: "must be a power of two, got \(value.summary())")
+                throw .invalidMetadata(
+                    path: path, key: "general.alignment", reason: "must be a power of two, got \(value.summary())")
             }
             alignment = a
         }
@@ -72,7 +75,8 @@ public final class GGUFFile: @unchecked Sendable {
             let name = try reader.string("tensor name")
             let dimensionCount = try reader.scalar(UInt32.self, "dimension count of '\(name)'")
             guard (1...4).contains(dimensionCount) else {
-                throw .invalidTensor(path: path, tensor: name, reason: "has \(dimensionCount) dimensions (1 to 4 allowed)")
+                throw .invalidTensor(
+                    path: path, tensor: name, reason: "has \(dimensionCount) dimensions (1 to 4 allowed)")
             }
             var dims: [Int] = []
             var elements = 1
@@ -82,12 +86,16 @@ public final class GGUFFile: @unchecked Sendable {
                     throw .invalidTensor(path: path, tensor: name, reason: "has dimension \(raw)")
                 }
                 let (product, overflow) = elements.multipliedReportingOverflow(by: dim)
-                guard !overflow, product < 1 << 48 else { throw .invalidTensor(path: path, tensor: name, reason: "has too many elements") }
+                guard !overflow, product < 1 << 48 else {
+                    throw .invalidTensor(path: path, tensor: name, reason: "has too many elements")
+                }
                 elements = product
                 dims.append(dim)
             }
             let code = try reader.scalar(UInt32.self, "type of '\(name)'")
-            guard let type = GGMLType(rawValue: code) else { throw .unknownTensorType(path: path, tensor: name, type: code) }
+            guard let type = GGMLType(rawValue: code) else {
+                throw .unknownTensorType(path: path, tensor: name, type: code)
+            }
             let offset = try reader.scalar(UInt64.self, "offset of '\(name)'")
             infos.append((name, dims, type, offset))
         }
@@ -96,21 +104,32 @@ public final class GGUFFile: @unchecked Sendable {
         var tensorIndex: [String: Int] = [:]
         for info in infos {
             guard let rowBytes = info.type.rowBytes(info.dims[0]) else {
-                throw .invalidTensor(path: path, tensor: info.name, reason: "row length \(info.dims[0]) is not a multiple of \(info.type.name)'s block of \(info.type.blockElements)")
+                throw .invalidTensor(
+                    path: path, tensor: info.name,
+                    reason:
+                        "row length \(info.dims[0]) is not a multiple of \(info.type.name)'s block of \(info.type.blockElements)"
+                )
             }
             let rows = info.dims.dropFirst().reduce(1, *)
             let (byteCount, overflow) = rowBytes.multipliedReportingOverflow(by: rows)
             guard !overflow, info.offset % UInt64(alignment) == 0 else {
-                throw .invalidTensor(path: path, tensor: info.name, reason: "offset \(info.offset) is not aligned to \(alignment)")
+                throw .invalidTensor(
+                    path: path, tensor: info.name, reason: "offset \(info.offset) is not aligned to \(alignment)")
             }
             let available = UInt64(max(0, file.byteCount - dataOffset))
             guard info.offset <= available, UInt64(byteCount) <= available - info.offset else {
-                throw .tensorOutOfBounds(path: path, tensor: info.name, offset: info.offset, byteCount: UInt64(byteCount), fileSize: file.byteCount)
+                throw .tensorOutOfBounds(
+                    path: path, tensor: info.name, offset: info.offset, byteCount: UInt64(byteCount),
+                    fileSize: file.byteCount)
             }
-            guard tensorIndex[info.name] == nil else { throw .invalidTensor(path: path, tensor: info.name, reason: "appears twice") }
+            guard tensorIndex[info.name] == nil else {
+                throw .invalidTensor(path: path, tensor: info.name, reason: "appears twice")
+            }
             tensorIndex[info.name] = tensors.count
-            tensors.append(GGUFTensorInfo(name: info.name, dimensions: info.dims, type: info.type,
-                                          fileOffset: dataOffset + Int(info.offset), byteCount: byteCount))
+            tensors.append(
+                GGUFTensorInfo(
+                    name: info.name, dimensions: info.dims, type: info.type,
+                    fileOffset: dataOffset + Int(info.offset), byteCount: byteCount))
         }
         self.tensors = tensors
         self.tensorIndex = tensorIndex
@@ -185,7 +204,9 @@ private struct HeaderReader {
         let at = offset
         let length = try scalar(UInt64.self, "length of \(what)")
         guard length <= UInt64(remaining) else {
-            if length > UInt64(buffer.count) { throw .implausibleSize(path: path, offset: at, what: "length of \(what)", value: length) }
+            if length > UInt64(buffer.count) {
+                throw .implausibleSize(path: path, offset: at, what: "length of \(what)", value: length)
+            }
             throw .truncated(path: path, offset: offset, what: what)
         }
         let count = Int(length)
@@ -218,15 +239,22 @@ private struct HeaderReader {
         case 7:
             let at = offset
             let byte = try scalar(UInt8.self, what)
-            guard byte <= 1 else { throw .invalidMetadata(path: path, key: key, reason: "holds bool byte \(byte) at \(at)") }
+            guard byte <= 1 else {
+                throw .invalidMetadata(path: path, key: key, reason: "holds bool byte \(byte) at \(at)")
+            }
             return .bool(byte == 1)
         case 8: return .string(try string(what))
         case 9:
-            guard depth < 8 else { throw .invalidMetadata(path: path, key: key, reason: "nests arrays more than 8 deep") }
+            guard depth < 8 else {
+                throw .invalidMetadata(path: path, key: key, reason: "nests arrays more than 8 deep")
+            }
             let elementOffset = offset
             let elementType = try scalar(UInt32.self, "array type of '\(key)'")
-            guard elementType <= 12 else { throw .unknownValueType(path: path, offset: elementOffset, key: key, type: elementType) }
-            let count = try self.count("array length of '\(key)'", minimumBytesEach: HeaderReader.minimumSize(of: elementType))
+            guard elementType <= 12 else {
+                throw .unknownValueType(path: path, offset: elementOffset, key: key, type: elementType)
+            }
+            let count = try self.count(
+                "array length of '\(key)'", minimumBytesEach: HeaderReader.minimumSize(of: elementType))
             var items: [GGUFValue] = []
             items.reserveCapacity(count)
             for _ in 0..<count {

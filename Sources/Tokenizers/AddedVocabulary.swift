@@ -12,8 +12,11 @@ public struct AddedToken: Sendable, Equatable {
     /// Matched in the normalised text (as the normaliser writes its content) instead of the raw text.
     public var normalized: Bool
 
-    public init(content: String, id: Int, special: Bool, singleWord: Bool = false, leftStrip: Bool = false, rightStrip: Bool = false,
-                normalized: Bool = false) {
+    public init(
+        content: String, id: Int, special: Bool, singleWord: Bool = false, leftStrip: Bool = false,
+        rightStrip: Bool = false,
+        normalized: Bool = false
+    ) {
         self.content = content
         self.id = id
         self.special = special
@@ -75,7 +78,10 @@ struct AddedVocabulary: Sendable {
             trie.forEachPrefix(of: text, from: position) { length, index in
                 if parseSpecial || !tokens[index].special { longest = (length, index) }
             }
-            guard let (length, index) = longest else { position += 1; continue }
+            guard let (length, index) = longest else {
+                position += 1
+                continue
+            }
             var start = position
             var stop = position + length
             position = stop

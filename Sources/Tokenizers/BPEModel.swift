@@ -41,8 +41,12 @@ final class BPEModel: Sendable {
     let byteLevelCharacterBytes: [[UInt8]]
     let cache = WordCache()
 
-    init(vocab: VocabularyTable, merges: MergeList, byteFallback: Bool = false, unknownId: Int? = nil, fuseUnknown: Bool = false,
-         ignoreMerges: Bool = false, wholeNewlineRuns: Bool = false, continuingPrefix: [UInt8] = [], endOfWordSuffix: [UInt8] = []) throws(TokenizerError) {
+    init(
+        vocab: VocabularyTable, merges: MergeList, byteFallback: Bool = false, unknownId: Int? = nil,
+        fuseUnknown: Bool = false,
+        ignoreMerges: Bool = false, wholeNewlineRuns: Bool = false, continuingPrefix: [UInt8] = [],
+        endOfWordSuffix: [UInt8] = []
+    ) throws(TokenizerError) {
         self.vocab = vocab
         self.ignoreMerges = ignoreMerges
         self.wholeNewlineRuns = wholeNewlineRuns
@@ -56,6 +60,8 @@ final class BPEModel: Sendable {
         let count = merges.pairs.count
         var resolved = [(key: UInt64, merged: Int32)](repeating: (0, -1), count: count)
         resolved.withUnsafeMutableBufferPointer { output in
+            // nonisolated(unsafe): the two halves write disjoint ranks of a buffer that outlives the
+            // concurrentPerform call.
             nonisolated(unsafe) let output = output
             DispatchQueue.concurrentPerform(iterations: count > 4096 ? 2 : 1) { half in
                 let range = half == 0 ? 0..<(count > 4096 ? count / 2 : count) : (count / 2)..<count
@@ -63,12 +69,16 @@ final class BPEModel: Sendable {
                 merges.bytes.withUnsafeBufferPointer { store in
                     for rank in range {
                         let (left, right) = merges.pairs[rank]
-                        let leftBytes = UnsafeBufferPointer(rebasing: store[left]), rightBytes = UnsafeBufferPointer(rebasing: store[right])
+                        let leftBytes = UnsafeBufferPointer(rebasing: store[left]),
+                            rightBytes = UnsafeBufferPointer(rebasing: store[right])
                         joined.removeAll(keepingCapacity: true)
                         joined.append(contentsOf: leftBytes)
-                        joined.append(contentsOf: rightBytes.starts(with: prefix) ? UnsafeBufferPointer(rebasing: rightBytes[prefix.count...]) : rightBytes)
+                        joined.append(
+                            contentsOf: rightBytes.starts(with: prefix)
+                                ? UnsafeBufferPointer(rebasing: rightBytes[prefix.count...]) : rightBytes)
                         guard let a = vocab.lookup(leftBytes), let b = vocab.lookup(rightBytes),
-                              let merged = joined.withUnsafeBufferPointer({ vocab.lookup($0) }) else { continue }
+                            let merged = joined.withUnsafeBufferPointer({ vocab.lookup($0) })
+                        else { continue }
                         output[rank] = (BPEModel.pairKey(a, b), Int32(truncatingIfNeeded: merged))
                     }
                 }
@@ -77,13 +87,19 @@ final class BPEModel: Sendable {
         var table = MergeTable(capacity: count)
         var missing: Int?
         for (rank, rule) in resolved.enumerated() {
-            guard rule.merged >= 0 else { missing = rank; break }
+            guard rule.merged >= 0 else {
+                missing = rank
+                break
+            }
             table.insert(rule.key, (Int32(truncatingIfNeeded: rank), rule.merged))
         }
         if let rank = missing {
             let (left, right) = merges.pairs[rank]
-            let text = String(decoding: merges.bytes[left], as: UTF8.self) + " " + String(decoding: merges.bytes[right], as: UTF8.self)
-            throw .invalidField(jsonPath: "$.model.merges[\(rank)]", reason: "'\(text)' uses tokens missing from the vocabulary")
+            let text =
+                String(decoding: merges.bytes[left], as: UTF8.self) + " "
+                + String(decoding: merges.bytes[right], as: UTF8.self)
+            throw .invalidField(
+                jsonPath: "$.model.merges[\(rank)]", reason: "'\(text)' uses tokens missing from the vocabulary")
         }
         self.merges = table
         var scalarIds: [UInt32: Int] = [:]
@@ -92,7 +108,8 @@ final class BPEModel: Sendable {
             guard let first = token.first, token.count <= 4 else { return }
             let length = first < 0x80 ? 1 : first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 0
             guard length == token.count, let scalar = String(decoding: token, as: UTF8.self).unicodeScalars.first,
-                  scalarIds[scalar.value] == nil else { return }
+                scalarIds[scalar.value] == nil
+            else { return }
             scalarIds[scalar.value] = id
         }
         self.scalarIds = scalarIds
@@ -129,8 +146,10 @@ final class BPEModel: Sendable {
         var queue = PriorityQueue<Candidate>()
         func consider(_ left: Int) {
             let right = symbols[left].next
-            guard left >= 0, right >= 0, let merge = merges[BPEModel.pairKey(symbols[left].id, symbols[right].id)] else { return }
-            queue.push(Candidate(rank: merge.rank, left: Int32(left), result: merge.result, rightId: Int32(symbols[right].id)))
+            guard left >= 0, right >= 0, let merge = merges[BPEModel.pairKey(symbols[left].id, symbols[right].id)]
+            else { return }
+            queue.push(
+                Candidate(rank: merge.rank, left: Int32(left), result: merge.result, rightId: Int32(symbols[right].id)))
         }
         for index in 0..<(symbols.count - 1) { consider(index) }
         while let best = queue.pop() {
@@ -138,7 +157,8 @@ final class BPEModel: Sendable {
             let right = symbols[left].next
             // Skip candidates made stale by an earlier merge of either symbol.
             guard symbols[left].id >= 0, right >= 0, symbols[right].id == Int(best.rightId),
-                  merges[BPEModel.pairKey(symbols[left].id, symbols[right].id)]?.rank == best.rank else { continue }
+                merges[BPEModel.pairKey(symbols[left].id, symbols[right].id)]?.rank == best.rank
+            else { continue }
             symbols[left].id = Int(best.result)
             symbols[left].range = symbols[left].range.lowerBound..<symbols[right].range.upperBound
             symbols[left].next = symbols[right].next
@@ -152,7 +172,9 @@ final class BPEModel: Sendable {
     /// Appends the tokens of one word (`tokens` ranges are relative to the word's start).
     func tokenize(_ word: ArraySlice<Unicode.Scalar>, into tokens: inout [ModelToken]) {
         guard !word.isEmpty else { return }
-        if ignoreMerges || (wholeNewlineRuns && word.allSatisfy({ $0 == "\n" })), let id = vocab[Array(String(String.UnicodeScalarView(word)).utf8)] {
+        if ignoreMerges || (wholeNewlineRuns && word.allSatisfy({ $0 == "\n" })),
+            let id = vocab[Array(String(String.UnicodeScalarView(word)).utf8)]
+        {
             tokens.append(ModelToken(id: id, range: 0..<word.count))
             return
         }

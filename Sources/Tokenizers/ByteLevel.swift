@@ -43,8 +43,10 @@ public enum GPT2Split {
     /// The source text of the patterns the scanners implement, to recognise them in a `Split`.
     static let patterns: [String: Family] = [
         #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#: .gpt2,
-        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#: .llama3,
-        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#: .qwen2,
+        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#:
+            .llama3,
+        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#:
+            .qwen2,
     ]
 
     /// Scalar ranges (relative to `scalars`) of the pieces of `family`'s split.
@@ -85,7 +87,9 @@ public enum GPT2Split {
 
     /// The end of the whitespace run at `start` as `\s+(?!\S)|\s+` takes it: all of it at the end
     /// of the text, else all but its last scalar (which goes with the next piece) when that leaves one.
-    @inline(__always) static func whitespaceEnd(_ text: UnsafeBufferPointer<Unicode.Scalar>, _ start: Int, _ end: Int) -> Int {
+    @inline(__always) static func whitespaceEnd(_ text: UnsafeBufferPointer<Unicode.Scalar>, _ start: Int, _ end: Int)
+        -> Int
+    {
         var run = start
         while run < end, isWhitespace(text[run]) { run += 1 }
         if run == end || run - start < 2 { return max(run, start + 1) }
@@ -93,7 +97,9 @@ public enum GPT2Split {
     }
 
     /// GPT-2's pattern over `range` of `text`.
-    static func scanGPT2(_ text: UnsafeBufferPointer<Unicode.Scalar>, _ range: Range<Int>, into pieces: inout [Range<Int>]) {
+    static func scanGPT2(
+        _ text: UnsafeBufferPointer<Unicode.Scalar>, _ range: Range<Int>, into pieces: inout [Range<Int>]
+    ) {
         var index = range.lowerBound
         let end = range.upperBound
         while index < end {
@@ -101,12 +107,18 @@ public enum GPT2Split {
             if first == "'", index + 1 < end {
                 let second = text[index + 1]
                 if second == "s" || second == "t" || second == "m" || second == "d" {
-                    pieces.append(index..<(index + 2)); index += 2; continue
+                    pieces.append(index..<(index + 2))
+                    index += 2
+                    continue
                 }
                 if index + 2 < end {
                     let third = text[index + 2]
-                    if (second == "r" && third == "e") || (second == "v" && third == "e") || (second == "l" && third == "l") {
-                        pieces.append(index..<(index + 3)); index += 3; continue
+                    if (second == "r" && third == "e") || (second == "v" && third == "e")
+                        || (second == "l" && third == "l")
+                    {
+                        pieces.append(index..<(index + 3))
+                        index += 3
+                        continue
                     }
                 }
             }
@@ -128,22 +140,31 @@ public enum GPT2Split {
     }
 
     /// Llama 3's pattern (`digitRun` 3) or Qwen2's (`digitRun` 1) over all of `text`.
-    static func scanLlama3(_ text: UnsafeBufferPointer<Unicode.Scalar>, digitRun: Int, into pieces: inout [Range<Int>]) {
+    static func scanLlama3(_ text: UnsafeBufferPointer<Unicode.Scalar>, digitRun: Int, into pieces: inout [Range<Int>])
+    {
         var index = 0
         let end = text.count
-        @inline(__always) func lower(_ scalar: Unicode.Scalar) -> UInt32 { scalar.value < 0x80 ? scalar.value | 0x20 : scalar.value }
+        @inline(__always) func lower(_ scalar: Unicode.Scalar) -> UInt32 {
+            scalar.value < 0x80 ? scalar.value | 0x20 : scalar.value
+        }
         @inline(__always) func isNewline(_ scalar: Unicode.Scalar) -> Bool { scalar == "\r" || scalar == "\n" }
         while index < end {
             let first = text[index]
             if first == "'", index + 1 < end {
                 let second = lower(text[index + 1])
                 if second == 0x73 || second == 0x74 || second == 0x6D || second == 0x64 {
-                    pieces.append(index..<(index + 2)); index += 2; continue
+                    pieces.append(index..<(index + 2))
+                    index += 2
+                    continue
                 }
                 if index + 2 < end {
                     let third = lower(text[index + 2])
-                    if (second == 0x72 && third == 0x65) || (second == 0x76 && third == 0x65) || (second == 0x6C && third == 0x6C) {
-                        pieces.append(index..<(index + 3)); index += 3; continue
+                    if (second == 0x72 && third == 0x65) || (second == 0x76 && third == 0x65)
+                        || (second == 0x6C && third == 0x6C)
+                    {
+                        pieces.append(index..<(index + 3))
+                        index += 3
+                        continue
                     }
                 }
             }
@@ -157,13 +178,17 @@ public enum GPT2Split {
             if letters >= 0 {
                 var stop = letters + 1
                 while stop < end, isLetter(text[stop]) { stop += 1 }
-                pieces.append(index..<stop); index = stop; continue
+                pieces.append(index..<stop)
+                index = stop
+                continue
             }
             // \p{N}{1,digitRun}
             if isNumeric(first) {
                 var stop = index + 1
                 while stop < end, stop - index < digitRun, isNumeric(text[stop]) { stop += 1 }
-                pieces.append(index..<stop); index = stop; continue
+                pieces.append(index..<stop)
+                index = stop
+                continue
             }
             // ' ?[^\s\p{L}\p{N}]+[\r\n]*'
             let body = first == " " && index + 1 < end ? index + 1 : index
@@ -171,7 +196,9 @@ public enum GPT2Split {
                 var stop = body + 1
                 while stop < end, isOther(text[stop]) { stop += 1 }
                 while stop < end, isNewline(text[stop]) { stop += 1 }
-                pieces.append(index..<stop); index = stop; continue
+                pieces.append(index..<stop)
+                index = stop
+                continue
             }
             // \s*[\r\n]+, then \s+(?!\S)|\s+
             var run = index

@@ -6,8 +6,10 @@ import Foundation
 extension BPEModel {
     /// Encodes `text` (a run of the original text that starts at scalar `origin`, with no normaliser)
     /// as `ByteLevel` pre-tokenisation with `family`'s split and this model would.
-    func encodeByteLevel(_ text: ArraySlice<Unicode.Scalar>, family: GPT2Split.Family, origin: Int, typeId: Int,
-                         vocabulary: [String?], into encoding: inout Encoding) {
+    func encodeByteLevel(
+        _ text: ArraySlice<Unicode.Scalar>, family: GPT2Split.Family, origin: Int, typeId: Int,
+        vocabulary: [String?], into encoding: inout Encoding
+    ) {
         let words = GPT2Split.split(text, family: family)
         var bytes: [UInt8] = []
         var scalarOfByte: [Int32] = []
@@ -36,8 +38,10 @@ extension BPEModel {
             for piece in pieces {
                 let id = Int(piece.id)
                 let first = Int(scalarOfByte[Int(piece.start)]), last = Int(scalarOfByte[Int(piece.end) - 1])
-                encoding.append(id: id, token: (id < vocabulary.count ? vocabulary[id] : nil) ?? "", offsets: (origin + first, origin + last + 1),
-                                typeId: typeId, special: false, sequence: 0)
+                encoding.append(
+                    id: id, token: (id < vocabulary.count ? vocabulary[id] : nil) ?? "",
+                    offsets: (origin + first, origin + last + 1),
+                    typeId: typeId, special: false, sequence: 0)
             }
         }
     }
@@ -59,20 +63,24 @@ extension BPEModel {
             let id = byteLevelIds[Int(byte)]
             // A byte whose character the vocabulary lacks is unknown (or dropped without an unknown token).
             guard let id = id >= 0 ? Int(id) : unknownId else { continue }
-            symbols.append(Symbol(id: id, range: index..<(index + 1), previous: symbols.count - 1, next: symbols.count + 1))
+            symbols.append(
+                Symbol(id: id, range: index..<(index + 1), previous: symbols.count - 1, next: symbols.count + 1))
         }
         guard !symbols.isEmpty else { return }
         merge(&symbols)
         var index = 0
         while index >= 0 {
-            pieces.append(WordCache.Piece(id: Int32(symbols[index].id), start: Int32(symbols[index].range.lowerBound),
-                                          end: Int32(symbols[index].range.upperBound)))
+            pieces.append(
+                WordCache.Piece(
+                    id: Int32(symbols[index].id), start: Int32(symbols[index].range.lowerBound),
+                    end: Int32(symbols[index].range.upperBound)))
             index = symbols[index].next
         }
     }
 }
 
 /// Tokens of recently seen words (by UTF-8 bytes), shared by the threads of a batch.
+// @unchecked Sendable: `entries` is read and written only while holding `lock`.
 final class WordCache: @unchecked Sendable {
     struct Piece: Sendable {
         var id: Int32

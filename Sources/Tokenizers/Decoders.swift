@@ -18,7 +18,11 @@ enum Decoder: Sendable {
             var bytes: [UInt8] = []
             for token in tokens {
                 for scalar in token.unicodeScalars {
-                    if let byte = ByteLevelAlphabet.bytes[scalar.value] { bytes.append(byte) } else { bytes += Array(String(scalar).utf8) }
+                    if let byte = ByteLevelAlphabet.bytes[scalar.value] {
+                        bytes.append(byte)
+                    } else {
+                        bytes += Array(String(scalar).utf8)
+                    }
                 }
             }
             return [String(decoding: bytes, as: UTF8.self)]
@@ -39,7 +43,11 @@ enum Decoder: Sendable {
             return tokens.enumerated().map { index, token in
                 var text = String.UnicodeScalarView()
                 for scalar in token.unicodeScalars {
-                    if scalar != replacement { text.append(scalar) } else if index != 0 || scheme == .never { text.append(" ") }
+                    if scalar != replacement {
+                        text.append(scalar)
+                    } else if index != 0 || scheme == .never {
+                        text.append(" ")
+                    }
                 }
                 return String(text)
             }
@@ -75,9 +83,15 @@ enum Decoder: Sendable {
             return tokens.map { token in
                 var scalars = token.unicodeScalars[...]
                 var removed = 0
-                while removed < start, scalars.first == content { scalars = scalars.dropFirst(); removed += 1 }
+                while removed < start, scalars.first == content {
+                    scalars = scalars.dropFirst()
+                    removed += 1
+                }
                 removed = 0
-                while removed < stop, scalars.last == content { scalars = scalars.dropLast(); removed += 1 }
+                while removed < stop, scalars.last == content {
+                    scalars = scalars.dropLast()
+                    removed += 1
+                }
                 return String(String.UnicodeScalarView(scalars))
             }
         case let .replace(pattern, content):
@@ -103,8 +117,10 @@ enum Decoder: Sendable {
     /// The WordPiece decoder's cleanup of spaces before punctuation and English contractions.
     static func cleanup(_ text: String) -> String {
         var result = text
-        for (from, to) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
-                           (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
+        for (from, to) in [
+            (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
+            (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
+        ] {
             result = result.replacingScalars(from, with: to)
         }
         return result

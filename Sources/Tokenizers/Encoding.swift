@@ -22,7 +22,8 @@ public struct Encoding: Sendable, Equatable {
 
     public static func == (a: Encoding, b: Encoding) -> Bool {
         a.ids == b.ids && a.tokens == b.tokens && a.offsets.map { [$0.0, $0.1] } == b.offsets.map { [$0.0, $0.1] }
-            && a.typeIds == b.typeIds && a.specialTokensMask == b.specialTokensMask && a.attentionMask == b.attentionMask
+            && a.typeIds == b.typeIds && a.specialTokensMask == b.specialTokensMask
+            && a.attentionMask == b.attentionMask
             && a.sequenceIds == b.sequenceIds && a.overflowing == b.overflowing
     }
 
@@ -118,7 +119,11 @@ public struct Encoding: Sendable, Equatable {
         guard ids.count < length else { return }
         let count = length - ids.count
         func extend<T>(_ values: inout [T], _ value: T) {
-            if padding.direction == .left { values.insert(contentsOf: repeatElement(value, count: count), at: 0) } else { values += repeatElement(value, count: count) }
+            if padding.direction == .left {
+                values.insert(contentsOf: repeatElement(value, count: count), at: 0)
+            } else {
+                values += repeatElement(value, count: count)
+            }
         }
         extend(&ids, padding.id)
         extend(&tokens, padding.token)
@@ -132,8 +137,15 @@ public struct Encoding: Sendable, Equatable {
 
 /// Truncation settings (`tokenizer.json` `truncation`).
 public struct Truncation: Sendable, Equatable {
-    public enum Strategy: String, Sendable { case longestFirst = "LongestFirst", onlyFirst = "OnlyFirst", onlySecond = "OnlySecond" }
-    public enum Direction: String, Sendable { case left = "Left", right = "Right" }
+    public enum Strategy: String, Sendable {
+        case longestFirst = "LongestFirst"
+        case onlyFirst = "OnlyFirst"
+        case onlySecond = "OnlySecond"
+    }
+    public enum Direction: String, Sendable {
+        case left = "Left"
+        case right = "Right"
+    }
     public var maxLength: Int
     public var stride: Int = 0
     public var strategy: Strategy = .longestFirst
@@ -182,7 +194,10 @@ public struct Truncation: Sendable, Equatable {
 
 /// Padding settings (`tokenizer.json` `padding`).
 public struct Padding: Sendable, Equatable {
-    public enum Direction: String, Sendable { case left = "Left", right = "Right" }
+    public enum Direction: String, Sendable {
+        case left = "Left"
+        case right = "Right"
+    }
     /// Pad to this length; nil pads a batch to its longest encoding.
     public var fixedLength: Int?
     public var multipleOf: Int?
@@ -191,7 +206,10 @@ public struct Padding: Sendable, Equatable {
     public var typeId: Int = 0
     public var token: String = "[PAD]"
 
-    public init(fixedLength: Int? = nil, multipleOf: Int? = nil, direction: Direction = .right, id: Int = 0, typeId: Int = 0, token: String = "[PAD]") {
+    public init(
+        fixedLength: Int? = nil, multipleOf: Int? = nil, direction: Direction = .right, id: Int = 0, typeId: Int = 0,
+        token: String = "[PAD]"
+    ) {
         self.fixedLength = fixedLength
         self.multipleOf = multipleOf
         self.direction = direction

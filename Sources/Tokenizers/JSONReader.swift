@@ -20,17 +20,38 @@ indirect enum JSONValue {
         return members.first { $0.key.elementsEqual(bytes) }?.value
     }
 
-    var string: String? { if case let .string(bytes) = self { return String(decoding: bytes, as: UTF8.self) }; return nil }
-    var bytes: ArraySlice<UInt8>? { if case let .string(bytes) = self { return bytes }; return nil }
-    var bool: Bool? { if case let .bool(value) = self { return value }; return nil }
+    var string: String? {
+        if case let .string(bytes) = self { return String(decoding: bytes, as: UTF8.self) }
+        return nil
+    }
+    var bytes: ArraySlice<UInt8>? {
+        if case let .string(bytes) = self { return bytes }
+        return nil
+    }
+    var bool: Bool? {
+        if case let .bool(value) = self { return value }
+        return nil
+    }
     var int: Int? {
         guard case let .number(value) = self, value.rounded() == value, abs(value) < 9e15 else { return nil }
         return Int(value)
     }
-    var double: Double? { if case let .number(value) = self { return value }; return nil }
-    var array: [JSONValue]? { if case let .array(values) = self { return values }; return nil }
-    var members: [(key: ArraySlice<UInt8>, value: JSONValue)]? { if case let .object(members) = self { return members }; return nil }
-    var isNull: Bool { if case .null = self { return true }; return false }
+    var double: Double? {
+        if case let .number(value) = self { return value }
+        return nil
+    }
+    var array: [JSONValue]? {
+        if case let .array(values) = self { return values }
+        return nil
+    }
+    var members: [(key: ArraySlice<UInt8>, value: JSONValue)]? {
+        if case let .object(members) = self { return members }
+        return nil
+    }
+    var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
 }
 
 /// A strict JSON parser over bytes; errors name the byte offset.
@@ -45,7 +66,9 @@ struct JSONReader {
 
     /// Parses one JSON document; with `deferring`, the object or array values of members with
     /// those names are only skipped (their syntax is checked when they are read).
-    static func parse(_ bytes: [UInt8], name: String, deferring: [(key: String, opening: Character)] = []) throws(TokenizerError) -> JSONValue {
+    static func parse(_ bytes: [UInt8], name: String, deferring: [(key: String, opening: Character)] = [])
+        throws(TokenizerError) -> JSONValue
+    {
         var reader = JSONReader(bytes: bytes)
         reader.deferredKeys = deferring.map { (Array($0.key.utf8), $0.opening.asciiValue ?? 0) }
         do throws(JSONFailure) {
@@ -79,16 +102,23 @@ struct JSONReader {
         case UInt8(ascii: "{"): return try object()
         case UInt8(ascii: "["): return try array()
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         default: return .number(try number())
         }
     }
 
     private mutating func literal(_ word: String) throws(JSONFailure) {
         let expected = Array(word.utf8)
-        guard bytes.count - position >= expected.count, Array(bytes[position..<(position + expected.count)]) == expected else {
+        guard bytes.count - position >= expected.count, Array(bytes[position..<(position + expected.count)]) == expected
+        else {
             throw failure("invalid literal")
         }
         position += expected.count
@@ -98,16 +128,23 @@ struct JSONReader {
         position += 1
         var members: [(key: ArraySlice<UInt8>, value: JSONValue)] = []
         skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            return .object(members)
+        }
         while true {
             skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw failure("expected a string key") }
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                throw failure("expected a string key")
+            }
             let key = try string()
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             position += 1
             skipWhitespace()
-            if !deferredKeys.isEmpty, position < bytes.count, deferredKeys.contains(where: { key.elementsEqual($0.key) && bytes[position] == $0.opening }) {
+            if !deferredKeys.isEmpty, position < bytes.count,
+                deferredKeys.contains(where: { key.elementsEqual($0.key) && bytes[position] == $0.opening })
+            {
                 let start = position
                 try skipValue()
                 members.append((key, .deferred(start..<position)))
@@ -116,8 +153,14 @@ struct JSONReader {
             }
             skipWhitespace()
             guard position < bytes.count else { throw failure("unterminated object") }
-            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-            if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
+            if bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return .object(members)
+            }
             throw failure("expected ',' or '}'")
         }
     }
@@ -128,8 +171,12 @@ struct JSONReader {
         repeat {
             guard position < bytes.count else { throw failure("unexpected end of input") }
             switch bytes[position] {
-            case UInt8(ascii: "{"), UInt8(ascii: "["): nesting += 1; position += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"): nesting -= 1; position += 1
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                nesting += 1
+                position += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                nesting -= 1
+                position += 1
             case UInt8(ascii: "\""):
                 // To the closing quote: a backslash always escapes the byte after it.
                 position += 1
@@ -144,7 +191,9 @@ struct JSONReader {
     }
 
     /// Reads a deferred `vocab` object of `"token": id` members into a table.
-    static func readVocabulary(_ bytes: [UInt8], _ range: Range<Int>, name: String) throws(TokenizerError) -> VocabularyTable {
+    static func readVocabulary(_ bytes: [UInt8], _ range: Range<Int>, name: String) throws(TokenizerError)
+        -> VocabularyTable
+    {
         var reader = JSONReader(bytes: bytes)
         reader.position = range.lowerBound
         var table = VocabularyTable(capacity: max(16, range.count / 12))
@@ -161,11 +210,16 @@ struct JSONReader {
                 try reader.expect(UInt8(ascii: ":"))
                 reader.skipWhitespace()
                 let number = try reader.number()
-                guard number >= 0, number < 1e9, number.rounded() == number else { throw reader.failure("token ids must be non-negative integers") }
+                guard number >= 0, number < 1e9, number.rounded() == number else {
+                    throw reader.failure("token ids must be non-negative integers")
+                }
                 let id = Int(number)
                 token.withUnsafeBufferPointer { _ = table.insert($0, id: id) }
                 reader.skipWhitespace()
-                if reader.peek == UInt8(ascii: ",") { reader.position += 1; continue }
+                if reader.peek == UInt8(ascii: ",") {
+                    reader.position += 1
+                    continue
+                }
                 try reader.expect(UInt8(ascii: "}"))
                 return table
             }
@@ -202,16 +256,22 @@ struct JSONReader {
                     try reader.expect(UInt8(ascii: "]"))
                     pairs.pairs.append((start..<middle, middle..<pairs.bytes.count))
                 } else {
-                    guard reader.peek == UInt8(ascii: "\"") else { throw reader.failure("expected \"a b\" or [\"a\", \"b\"]") }
+                    guard reader.peek == UInt8(ascii: "\"") else {
+                        throw reader.failure("expected \"a b\" or [\"a\", \"b\"]")
+                    }
                     let start = pairs.bytes.count
                     try reader.string(appendingTo: &pairs.bytes)
                     guard let space = pairs.bytes[start...].firstIndex(of: 0x20) else {
-                        throw reader.failure("merge \"\(String(decoding: pairs.bytes[start...], as: UTF8.self))\" has no space")
+                        throw reader.failure(
+                            "merge \"\(String(decoding: pairs.bytes[start...], as: UTF8.self))\" has no space")
                     }
                     pairs.pairs.append((start..<space, (space + 1)..<pairs.bytes.count))
                 }
                 reader.skipWhitespace()
-                if reader.peek == UInt8(ascii: ",") { reader.position += 1; continue }
+                if reader.peek == UInt8(ascii: ",") {
+                    reader.position += 1
+                    continue
+                }
                 try reader.expect(UInt8(ascii: "]"))
                 return pairs
             }
@@ -225,7 +285,9 @@ struct JSONReader {
 
     private mutating func expect(_ byte: UInt8) throws(JSONFailure) {
         skipWhitespace()
-        guard position < bytes.count, bytes[position] == byte else { throw failure("expected '\(String(UnicodeScalar(byte)))'") }
+        guard position < bytes.count, bytes[position] == byte else {
+            throw failure("expected '\(String(UnicodeScalar(byte)))'")
+        }
         position += 1
     }
 
@@ -233,14 +295,23 @@ struct JSONReader {
         position += 1
         var values: [JSONValue] = []
         skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(values) }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            return .array(values)
+        }
         while true {
             skipWhitespace()
             values.append(try value())
             skipWhitespace()
             guard position < bytes.count else { throw failure("unterminated array") }
-            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-            if bytes[position] == UInt8(ascii: "]") { position += 1; return .array(values) }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
+            if bytes[position] == UInt8(ascii: "]") {
+                position += 1
+                return .array(values)
+            }
             throw failure("expected ',' or ']'")
         }
     }
@@ -268,16 +339,26 @@ struct JSONReader {
         let start = position
         while position < bytes.count {
             let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") { position += 1; return bytes[start..<(position - 1)] }
+            if byte == UInt8(ascii: "\"") {
+                position += 1
+                return bytes[start..<(position - 1)]
+            }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
             position += 1
         }
         var out = Array(bytes[start..<position])
         while position < bytes.count {
             let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") { position += 1; return out[...] }
+            if byte == UInt8(ascii: "\"") {
+                position += 1
+                return out[...]
+            }
             if byte < 0x20 { throw failure("control character in a string") }
-            if byte != UInt8(ascii: "\\") { out.append(byte); position += 1; continue }
+            if byte != UInt8(ascii: "\\") {
+                out.append(byte)
+                position += 1
+                continue
+            }
             position += 1
             guard position < bytes.count else { break }
             let escape = bytes[position]
@@ -293,10 +374,16 @@ struct JSONReader {
             case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
                 var code = try hex4()
-                if (0xD800..<0xDC00).contains(code), bytes.count - position >= 6, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                if (0xD800..<0xDC00).contains(code), bytes.count - position >= 6, bytes[position] == UInt8(ascii: "\\"),
+                    bytes[position + 1] == UInt8(ascii: "u")
+                {
                     position += 2
                     let low = try hex4()
-                    if (0xDC00..<0xE000).contains(low) { code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00) } else { position -= 6 }
+                    if (0xDC00..<0xE000).contains(low) {
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        position -= 6
+                    }
                 }
                 // Lone surrogates become U+FFFD, as Rust's serde_json does.
                 out += Array(String(Unicode.Scalar(code) ?? "\u{FFFD}").utf8)
@@ -310,7 +397,9 @@ struct JSONReader {
         guard bytes.count - position >= 4 else { throw failure("truncated \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            guard let digit = UInt32(String(UnicodeScalar(bytes[position])), radix: 16) else { throw failure("invalid \\u escape") }
+            guard let digit = UInt32(String(UnicodeScalar(bytes[position])), radix: 16) else {
+                throw failure("invalid \\u escape")
+            }
             value = value * 16 + digit
             position += 1
         }
@@ -329,14 +418,19 @@ struct JSONReader {
             position += 1
         }
         let next = position < bytes.count ? bytes[position] : 0
-        if digits > 0, !(next >= 0x30 && next <= 0x39), next != UInt8(ascii: "."), next != UInt8(ascii: "e"), next != UInt8(ascii: "E") {
+        if digits > 0, !(next >= 0x30 && next <= 0x39), next != UInt8(ascii: "."), next != UInt8(ascii: "e"),
+            next != UInt8(ascii: "E")
+        {
             return Double(negative ? -integer : integer)
         }
         position = start
         while position < bytes.count {
             let byte = bytes[position]
-            guard (0x30...0x39).contains(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
-                || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") else { break }
+            guard
+                (0x30...0x39).contains(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
+                    || byte == UInt8(ascii: ".")
+                    || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
+            else { break }
             position += 1
         }
         guard position > start, let value = Double(String(decoding: bytes[start..<position], as: UTF8.self)) else {

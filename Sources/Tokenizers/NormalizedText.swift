@@ -115,7 +115,9 @@ struct NormalizedText: Sendable {
     /// The original span of scalars `range` of this text.
     func originalSpan(_ range: Range<Int>) -> (Int, Int) {
         guard !range.isEmpty else {
-            let start = range.lowerBound < origins.count ? origins[range.lowerBound].lowerBound : (origins.last?.upperBound ?? 0)
+            let start =
+                range.lowerBound < origins.count
+                ? origins[range.lowerBound].lowerBound : (origins.last?.upperBound ?? 0)
             return (start, start)
         }
         return (origins[range.lowerBound].lowerBound, origins[range.upperBound - 1].upperBound)

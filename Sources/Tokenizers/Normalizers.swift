@@ -23,7 +23,12 @@ indirect enum Normalizer: Sendable {
         switch self {
         case let .bert(normalizer): normalizer.normalize(&text)
         case let .unicode(form): form.apply(to: &text)
-        case .lowercase: text.map { $0.value < 0x80 ? [Unicode.Scalar(UInt8(truncatingIfNeeded: $0.value).lowercasedASCII)] : Array($0.properties.lowercaseMapping.unicodeScalars) }
+        case .lowercase:
+            text.map {
+                $0.value < 0x80
+                    ? [Unicode.Scalar(UInt8(truncatingIfNeeded: $0.value).lowercasedASCII)]
+                    : Array($0.properties.lowercaseMapping.unicodeScalars)
+            }
         case .stripAccents:
             text.filter { scalar in
                 guard scalar.value >= 0x300 else { return true }
@@ -50,7 +55,9 @@ indirect enum Normalizer: Sendable {
             if stripAccents { UnicodeForm.nfd.apply(to: &text) }
             text.filter { scalar in
                 if scalar.value == 0 || scalar.value == 0xFFFD { return false }
-                if scalar.value < 0x80 { return !(scalar.value < 0x20 && !isWhitespace(scalar)) && scalar.value != 0x7F }
+                if scalar.value < 0x80 {
+                    return !(scalar.value < 0x20 && !isWhitespace(scalar)) && scalar.value != 0x7F
+                }
                 switch scalar.properties.generalCategory {
                 case .control, .format, .privateUse, .surrogate: return isWhitespace(scalar)
                 case .nonspacingMark, .spacingMark, .enclosingMark: return !stripAccents
@@ -59,7 +66,9 @@ indirect enum Normalizer: Sendable {
             }
             if lowercase {
                 text.map { scalar in
-                    if scalar.value < 0x80 { return [Unicode.Scalar(UInt8(truncatingIfNeeded: scalar.value).lowercasedASCII)] }
+                    if scalar.value < 0x80 {
+                        return [Unicode.Scalar(UInt8(truncatingIfNeeded: scalar.value).lowercasedASCII)]
+                    }
                     // The simple (one-scalar) mapping: the first scalar of the full one.
                     return [scalar.properties.lowercaseMapping.unicodeScalars.first ?? scalar]
                 }
@@ -118,7 +127,8 @@ struct BertNormalizer: Sendable {
     static func isChinese(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F,
-             0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F: return true
+            0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
+            return true
         default: return false
         }
     }

@@ -53,7 +53,9 @@ indirect enum PostProcessor: Sendable {
             return encodings.map { encoding in
                 var trimmed = encoding
                 PostProcessor.trim(&trimmed, addPrefixSpace: addPrefixSpace)
-                for index in trimmed.overflowing.indices { PostProcessor.trim(&trimmed.overflowing[index], addPrefixSpace: addPrefixSpace) }
+                for index in trimmed.overflowing.indices {
+                    PostProcessor.trim(&trimmed.overflowing[index], addPrefixSpace: addPrefixSpace)
+                }
                 return trimmed
             }
         case let .sequence(steps):

@@ -10,8 +10,11 @@ struct Split: Sendable {
 
 /// How a split pattern's matches are kept (`tokenizers`' `SplitDelimiterBehavior`).
 enum SplitBehavior: String, Sendable {
-    case removed = "Removed", isolated = "Isolated", mergedWithPrevious = "MergedWithPrevious"
-    case mergedWithNext = "MergedWithNext", contiguous = "Contiguous"
+    case removed = "Removed"
+    case isolated = "Isolated"
+    case mergedWithPrevious = "MergedWithPrevious"
+    case mergedWithNext = "MergedWithNext"
+    case contiguous = "Contiguous"
 
     /// The ranges to keep from `runs` (alternating matches and non-matches).
     func apply(_ runs: [(range: Range<Int>, isMatch: Bool)]) -> [Range<Int>] {
@@ -91,28 +94,41 @@ indirect enum PreTokenizer: Sendable {
     func apply(to splits: inout [Split]) {
         switch self {
         case .bert:
-            PreTokenizer.splitEach(&splits) { SplitBehavior.removed.apply(TextPattern.scalar(isWhitespace).matches(in: $0)) }
-            PreTokenizer.splitEach(&splits) { SplitBehavior.isolated.apply(TextPattern.scalar(isPunctuation).matches(in: $0)) }
+            PreTokenizer.splitEach(&splits) {
+                SplitBehavior.removed.apply(TextPattern.scalar(isWhitespace).matches(in: $0))
+            }
+            PreTokenizer.splitEach(&splits) {
+                SplitBehavior.isolated.apply(TextPattern.scalar(isPunctuation).matches(in: $0))
+            }
         case let .byteLevel(addPrefixSpace, family):
             if addPrefixSpace {
-                for index in splits.indices where splits[index].addedTokenId == nil && splits[index].text.scalars.first != " " {
+                for index in splits.indices
+                where splits[index].addedTokenId == nil && splits[index].text.scalars.first != " " {
                     splits[index].text.prepend([" "])
                 }
             }
             if let family { PreTokenizer.splitEach(&splits) { GPT2Split.split($0, family: family) } }
-            for index in splits.indices where splits[index].addedTokenId == nil { Normalizer.byteLevel.normalize(&splits[index].text) }
+            for index in splits.indices where splits[index].addedTokenId == nil {
+                Normalizer.byteLevel.normalize(&splits[index].text)
+            }
         case .whitespace:
             PreTokenizer.splitEach(&splits) { text in PreTokenizer.wordsAndSymbols(text) }
         case .whitespaceSplit:
-            PreTokenizer.splitEach(&splits) { SplitBehavior.removed.apply(TextPattern.scalar(isWhitespace).matches(in: $0)) }
+            PreTokenizer.splitEach(&splits) {
+                SplitBehavior.removed.apply(TextPattern.scalar(isWhitespace).matches(in: $0))
+            }
         case let .metaspace(replacement, scheme, split):
             for index in splits.indices where splits[index].addedTokenId == nil {
                 splits[index].text.map { $0 == " " ? [replacement] : [$0] }
                 let prepend = scheme == .always || (scheme == .first && splits[index].originalStart == 0)
-                if prepend, splits[index].text.scalars.first != replacement { splits[index].text.prepend([replacement]) }
+                if prepend, splits[index].text.scalars.first != replacement {
+                    splits[index].text.prepend([replacement])
+                }
             }
             if split {
-                PreTokenizer.splitEach(&splits) { SplitBehavior.mergedWithNext.apply(TextPattern.scalar { $0 == replacement }.matches(in: $0)) }
+                PreTokenizer.splitEach(&splits) {
+                    SplitBehavior.mergedWithNext.apply(TextPattern.scalar { $0 == replacement }.matches(in: $0))
+                }
             }
         case let .split(pattern, behavior, invert):
             PreTokenizer.splitEach(&splits) { text in
@@ -126,7 +142,9 @@ indirect enum PreTokenizer: Sendable {
                 (individual ? SplitBehavior.isolated : .contiguous).apply(TextPattern.scalar(isNumeric).matches(in: $0))
             }
         case let .charDelimiter(delimiter):
-            PreTokenizer.splitEach(&splits) { SplitBehavior.removed.apply(TextPattern.scalar { $0 == delimiter }.matches(in: $0)) }
+            PreTokenizer.splitEach(&splits) {
+                SplitBehavior.removed.apply(TextPattern.scalar { $0 == delimiter }.matches(in: $0))
+            }
         case .unicodeScripts:
             PreTokenizer.splitEach(&splits) { UnicodeScripts.split($0) }
         case let .sentencePiece(addSpacePrefix):
@@ -137,17 +155,22 @@ indirect enum PreTokenizer: Sendable {
         case let .sequence(steps):
             for step in steps { step.apply(to: &splits) }
         case .llamaBert:
-            PreTokenizer.splitEach(&splits) { SplitBehavior.removed.apply(TextPattern.scalar(isWhitespace).matches(in: $0)) }
+            PreTokenizer.splitEach(&splits) {
+                SplitBehavior.removed.apply(TextPattern.scalar(isWhitespace).matches(in: $0))
+            }
             PreTokenizer.splitEach(&splits) { text in
-                SplitBehavior.isolated.apply(TextPattern.scalar { scalar in
-                    if scalar.value < 0x7F { return isPunctuation(scalar) }
-                    if BertNormalizer.isChinese(scalar) { return true }
-                    switch scalar.properties.generalCategory {
-                    case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
-                         .finalPunctuation, .otherPunctuation: return true
-                    default: return false
-                    }
-                }.matches(in: text))
+                SplitBehavior.isolated.apply(
+                    TextPattern.scalar { scalar in
+                        if scalar.value < 0x7F { return isPunctuation(scalar) }
+                        if BertNormalizer.isChinese(scalar) { return true }
+                        switch scalar.properties.generalCategory {
+                        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+                            .initialPunctuation,
+                            .finalPunctuation, .otherPunctuation:
+                            return true
+                        default: return false
+                        }
+                    }.matches(in: text))
             }
         case let .prependEach(prefix):
             for index in splits.indices where splits[index].addedTokenId == nil { splits[index].text.prepend(prefix) }
@@ -170,15 +193,23 @@ indirect enum PreTokenizer: Sendable {
         switch self {
         case .bert: return PreTokenizer.bertWords(text)
         case .whitespace: return PreTokenizer.wordsAndSymbols(text)
-        case .whitespaceSplit: return SplitBehavior.removed.apply(TextPattern.scalar(isWhitespace).matches(in: text)).filter { !$0.isEmpty }
+        case .whitespaceSplit:
+            return SplitBehavior.removed.apply(TextPattern.scalar(isWhitespace).matches(in: text)).filter {
+                !$0.isEmpty
+            }
         case let .split(pattern, behavior, invert):
             let runs = pattern.matches(in: text)
             return behavior.apply(invert ? runs.map { ($0.range, !$0.isMatch) } : runs).filter { !$0.isEmpty }
-        case let .punctuation(behavior): return behavior.apply(TextPattern.scalar(isPunctuation).matches(in: text)).filter { !$0.isEmpty }
+        case let .punctuation(behavior):
+            return behavior.apply(TextPattern.scalar(isPunctuation).matches(in: text)).filter { !$0.isEmpty }
         case let .digits(individual):
-            return (individual ? SplitBehavior.isolated : .contiguous).apply(TextPattern.scalar(isNumeric).matches(in: text)).filter { !$0.isEmpty }
+            return (individual ? SplitBehavior.isolated : .contiguous).apply(
+                TextPattern.scalar(isNumeric).matches(in: text)
+            ).filter { !$0.isEmpty }
         case let .charDelimiter(delimiter):
-            return SplitBehavior.removed.apply(TextPattern.scalar { $0 == delimiter }.matches(in: text)).filter { !$0.isEmpty }
+            return SplitBehavior.removed.apply(TextPattern.scalar { $0 == delimiter }.matches(in: text)).filter {
+                !$0.isEmpty
+            }
         case .unicodeScripts: return UnicodeScripts.split(text).filter { !$0.isEmpty }
         case let .sequence(steps):
             var ranges = [0..<text.count]
@@ -203,9 +234,15 @@ indirect enum PreTokenizer: Sendable {
         var start = -1
         for (offset, scalar) in text.enumerated() {
             if isWhitespace(scalar) {
-                if start >= 0 { words.append(start..<offset); start = -1 }
+                if start >= 0 {
+                    words.append(start..<offset)
+                    start = -1
+                }
             } else if isPunctuation(scalar) {
-                if start >= 0 { words.append(start..<offset); start = -1 }
+                if start >= 0 {
+                    words.append(start..<offset)
+                    start = -1
+                }
                 words.append(offset..<(offset + 1))
             } else if start < 0 {
                 start = offset
@@ -221,7 +258,10 @@ indirect enum PreTokenizer: Sendable {
         var result: [Split] = []
         result.reserveCapacity(splits.count * 4)
         for split in splits {
-            if split.addedTokenId != nil { result.append(split); continue }
+            if split.addedTokenId != nil {
+                result.append(split)
+                continue
+            }
             let ranges = cut(split.text.scalars[...])
             if ranges.count == 1, ranges[0] == 0..<split.text.scalars.count {
                 if !split.text.isEmpty { result.append(split) }
@@ -229,7 +269,10 @@ indirect enum PreTokenizer: Sendable {
             }
             for range in ranges where !range.isEmpty {
                 let piece = split.text.slice(range)
-                result.append(Split(text: piece, originalStart: piece.origins.first?.lowerBound ?? split.originalStart, addedTokenId: nil))
+                result.append(
+                    Split(
+                        text: piece, originalStart: piece.origins.first?.lowerBound ?? split.originalStart,
+                        addedTokenId: nil))
             }
         }
         splits = result
@@ -242,12 +285,21 @@ indirect enum PreTokenizer: Sendable {
         var startIsWord = false
         for (offset, scalar) in text.enumerated() {
             if isWhitespace(scalar) {
-                if start >= 0 { ranges.append(start..<offset); start = -1 }
+                if start >= 0 {
+                    ranges.append(start..<offset)
+                    start = -1
+                }
                 continue
             }
             let word = isWordCharacter(scalar)
-            if start >= 0, word != startIsWord { ranges.append(start..<offset); start = -1 }
-            if start < 0 { start = offset; startIsWord = word }
+            if start >= 0, word != startIsWord {
+                ranges.append(start..<offset)
+                start = -1
+            }
+            if start < 0 {
+                start = offset
+                startIsWord = word
+            }
         }
         if start >= 0 { ranges.append(start..<text.count) }
         return ranges
@@ -272,10 +324,13 @@ indirect enum PreTokenizer: Sendable {
 /// ASCII punctuation (symbols included) or any Unicode punctuation category, as BERT defines it.
 @inline(__always) func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
     let v = scalar.value
-    if v < 0x80 { return (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v) }
+    if v < 0x80 {
+        return (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v)
+    }
     switch scalar.properties.generalCategory {
     case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
-         .finalPunctuation, .otherPunctuation: return true
+        .finalPunctuation, .otherPunctuation:
+        return true
     default: return false
     }
 }

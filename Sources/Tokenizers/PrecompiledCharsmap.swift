@@ -9,12 +9,17 @@ struct PrecompiledCharsmap: Sendable {
 
     /// Reads the map from its base64 text; `jsonPath` names it in errors.
     init(base64 text: String, jsonPath: String) throws(TokenizerError) {
-        guard let data = Data(base64Encoded: text) else { throw .invalidField(jsonPath: jsonPath, reason: "not base64") }
+        guard let data = Data(base64Encoded: text) else {
+            throw .invalidField(jsonPath: jsonPath, reason: "not base64")
+        }
         let bytes = [UInt8](data)
-        guard bytes.count >= 4 else { throw .invalidField(jsonPath: jsonPath, reason: "shorter than its 4-byte header") }
+        guard bytes.count >= 4 else {
+            throw .invalidField(jsonPath: jsonPath, reason: "shorter than its 4-byte header")
+        }
         let trieSize = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16 | Int(bytes[3]) << 24
         guard trieSize % 4 == 0, trieSize <= bytes.count - 4 else {
-            throw .invalidField(jsonPath: jsonPath, reason: "trie size \(trieSize) does not fit in \(bytes.count) bytes")
+            throw .invalidField(
+                jsonPath: jsonPath, reason: "trie size \(trieSize) does not fit in \(bytes.count) bytes")
         }
         units = stride(from: 4, to: 4 + trieSize, by: 4).map {
             UInt32(bytes[$0]) | UInt32(bytes[$0 + 1]) << 8 | UInt32(bytes[$0 + 2]) << 16 | UInt32(bytes[$0 + 3]) << 24
@@ -66,7 +71,11 @@ struct PrecompiledCharsmap: Sendable {
                 continue
             }
             for scalar in scalars {
-                if let new = replacement(for: Array(String(scalar).utf8)) { substitute(1, new) } else { stream.append((scalar, 0)) }
+                if let new = replacement(for: Array(String(scalar).utf8)) {
+                    substitute(1, new)
+                } else {
+                    stream.append((scalar, 0))
+                }
             }
         }
         if modified { text.rewrite(0..<text.scalars.count, with: stream) }

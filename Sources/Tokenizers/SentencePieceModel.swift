@@ -18,10 +18,17 @@ final class SentencePieceModel: Sendable {
     /// Ids for `scalars`, each with the range of scalars it covers.
     func encode(_ scalars: [Unicode.Scalar]) -> [(id: Int, range: Range<Int>)] {
         guard !scalars.isEmpty else { return [] }
-        struct Symbol { var bytes: [UInt8]; var range: Range<Int>; var previous: Int; var next: Int; var alive: Bool }
+        struct Symbol {
+            var bytes: [UInt8]
+            var range: Range<Int>
+            var previous: Int
+            var next: Int
+            var alive: Bool
+        }
         var symbols = scalars.enumerated().map { index, scalar in
-            Symbol(bytes: Array(String(scalar).utf8), range: index..<(index + 1), previous: index - 1,
-                   next: index + 1 < scalars.count ? index + 1 : -1, alive: true)
+            Symbol(
+                bytes: Array(String(scalar).utf8), range: index..<(index + 1), previous: index - 1,
+                next: index + 1 < scalars.count ? index + 1 : -1, alive: true)
         }
         // Candidates: (score, left index, combined length); stale entries are skipped when popped.
         var heap = PriorityQueue<ScoredCandidate>()
@@ -35,7 +42,8 @@ final class SentencePieceModel: Sendable {
         while let best = heap.pop() {
             let left = best.left
             let right = symbols[left].next
-            guard symbols[left].alive, right >= 0, symbols[left].bytes.count + symbols[right].bytes.count == best.length else { continue }
+            guard symbols[left].alive, right >= 0, symbols[left].bytes.count + symbols[right].bytes.count == best.length
+            else { continue }
             symbols[left].bytes += symbols[right].bytes
             symbols[left].range = symbols[left].range.lowerBound..<symbols[right].range.upperBound
             symbols[left].next = symbols[right].next
@@ -53,7 +61,11 @@ final class SentencePieceModel: Sendable {
                 result.append((id, symbol.range))
             } else {
                 for byte in symbol.bytes {
-                    if let id = byteTokens[Int(byte)] { result.append((id, symbol.range)) } else if let unknownId { result.append((unknownId, symbol.range)) }
+                    if let id = byteTokens[Int(byte)] {
+                        result.append((id, symbol.range))
+                    } else if let unknownId {
+                        result.append((unknownId, symbol.range))
+                    }
                 }
             }
             index = symbol.next

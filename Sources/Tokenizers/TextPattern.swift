@@ -1,5 +1,7 @@
 /// A pattern for the Replace normalizer and the Split pre-tokenizer: a literal string or a regular
 /// expression, matched on Unicode scalars.
+// @unchecked Sendable: the only non-Sendable payload is a compiled `Regex`, immutable after
+// creation (its lazily lowered program is published atomically by the regex library) and only matched.
 enum TextPattern: @unchecked Sendable {
     case literal([Unicode.Scalar])
     /// The source (for messages) and the compiled expression.
@@ -20,7 +22,8 @@ enum TextPattern: @unchecked Sendable {
             return .regex(source, try Regex(oniguruma(source)).matchingSemantics(.unicodeScalar))
         } catch {
             if let run = classRun(source) { return run }
-            throw .invalidField(jsonPath: jsonPath, reason: "the regular expression '\(source)' does not compile: \(error)")
+            throw .invalidField(
+                jsonPath: jsonPath, reason: "the regular expression '\(source)' does not compile: \(error)")
         }
     }
 
@@ -46,8 +49,12 @@ enum TextPattern: @unchecked Sendable {
             }
             switch character {
             case "\\": escaped = true
-            case "[": insideClass = true; result.append(character)
-            case "]": insideClass = false; result.append(character)
+            case "[":
+                insideClass = true
+                result.append(character)
+            case "]":
+                insideClass = false
+                result.append(character)
             default: result.append(character)
             }
         }
@@ -62,7 +69,9 @@ enum TextPattern: @unchecked Sendable {
         if leading { scalars = scalars.dropFirst(3) }
         guard scalars.first == "[", scalars.last == "+", scalars.dropLast().last == "]" else { return nil }
         let body = Array(scalars.dropFirst().dropLast(2))
-        guard !body.isEmpty, body.first != "^", !body.contains("\\"), !body.contains("["), !body.contains("]") else { return nil }
+        guard !body.isEmpty, body.first != "^", !body.contains("\\"), !body.contains("["), !body.contains("]") else {
+            return nil
+        }
         var ranges: [ClosedRange<UInt32>] = []
         var index = 0
         while index < body.count {
@@ -110,11 +119,16 @@ enum TextPattern: @unchecked Sendable {
                 var start = -1
                 if inClass(scalars[index]) {
                     start = index
-                } else if leadingWhitespace, isWhitespace(scalars[index]), index + 1 < scalars.count, inClass(scalars[index + 1]) {
+                } else if leadingWhitespace, isWhitespace(scalars[index]), index + 1 < scalars.count,
+                    inClass(scalars[index + 1])
+                {
                     start = index
                     index += 1
                 }
-                guard start >= 0 else { index += 1; continue }
+                guard start >= 0 else {
+                    index += 1
+                    continue
+                }
                 while index < scalars.count, inClass(scalars[index]) { index += 1 }
                 found.append(start..<index)
             }

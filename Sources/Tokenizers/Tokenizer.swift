@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 
 /// What went wrong loading a tokenizer or decoding ids.
 public enum TokenizerError: Error, Equatable, CustomStringConvertible {
@@ -10,6 +11,10 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case unknownId(Int)
     /// A GGUF vocabulary setting (`tokenizer.ggml.model`, `tokenizer.ggml.pre`) this library does not implement.
     case unsupportedGGUF(key: String, value: String, supported: [String])
+    /// The GGUF file holding the vocabulary could not be read.
+    case file(GGUFError)
+    /// A chat template that does not compile or fails while rendering.
+    case chatTemplate(String)
 
     public var description: String {
         switch self {
@@ -20,6 +25,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
         case let .unknownId(id): return "token id \(id) is not in the vocabulary"
         case let .unsupportedGGUF(key, value, supported):
             return "\(key) = '\(value)' is not supported (supported: \(supported.joined(separator: ", ")))"
+        case let .file(error): return error.description
+        case let .chatTemplate(message): return "chat template: \(message)"
         }
     }
 }
@@ -49,9 +56,22 @@ public struct Tokenizer: Sendable {
     public var truncation: Truncation?
     /// Padding applied by `encode` and `encodeBatch` (nil: none). Loaded from `tokenizer.json`.
     public var padding: Padding?
+    /// The beginning-of-sequence token's text, when the tokenizer's configuration names one.
+    public internal(set) var bosToken: String?
+    /// The end-of-sequence token's text, when the tokenizer's configuration names one.
+    public internal(set) var eosToken: String?
+    /// The model's chat template: from GGUF metadata, or `tokenizer_config.json` beside a `tokenizer.json`.
+    public internal(set) var chatTemplate: ChatTemplate?
+    /// Why the model's chat template could not be compiled, when it could not.
+    var chatTemplateProblem: String?
+    /// Ids by token text, built on first use.
+    let index = TokenIndex()
 
-    init(normalizer: Normalizer?, preTokenizer: PreTokenizer?, model: TokenizerModel, postProcessor: PostProcessor, decoder: [Decoder],
-         addedTokens: [AddedToken], vocabulary: [String?], truncation: Truncation? = nil, padding: Padding? = nil) {
+    init(
+        normalizer: Normalizer?, preTokenizer: PreTokenizer?, model: TokenizerModel, postProcessor: PostProcessor,
+        decoder: [Decoder],
+        addedTokens: [AddedToken], vocabulary: [String?], truncation: Truncation? = nil, padding: Padding? = nil
+    ) {
         self.normalizer = normalizer
         self.preTokenizer = preTokenizer
         self.model = model
@@ -73,9 +93,13 @@ public struct Tokenizer: Sendable {
     }
 
     /// The split family when byte-level BPE can take the direct path.
-    static func byteLevelFamily(normalizer: Normalizer?, preTokenizer: PreTokenizer?, model: TokenizerModel) -> GPT2Split.Family? {
-        guard normalizer == nil, case let .bpe(bpe) = model, !bpe.byteFallback, bpe.continuingPrefix.isEmpty, bpe.endOfWordSuffix.isEmpty,
-              let preTokenizer else { return nil }
+    static func byteLevelFamily(normalizer: Normalizer?, preTokenizer: PreTokenizer?, model: TokenizerModel)
+        -> GPT2Split.Family?
+    {
+        guard normalizer == nil, case let .bpe(bpe) = model, !bpe.byteFallback, bpe.continuingPrefix.isEmpty,
+            bpe.endOfWordSuffix.isEmpty,
+            let preTokenizer
+        else { return nil }
         switch preTokenizer {
         case let .byteLevel(false, family?): return family
         case let .sequence(steps) where steps.count == 2:
@@ -94,6 +118,12 @@ public struct Tokenizer: Sendable {
     /// The text of token `id`, if it exists.
     public func token(for id: Int) -> String? { id >= 0 && id < vocabulary.count ? vocabulary[id] : nil }
 
+    /// The id of the token spelled `token` (as ``token(for:)`` spells it), if there is one.
+    public func id(for token: String) -> Int? { index.id(for: token, in: vocabulary) }
+
+    /// Ids of the special tokens (added tokens marked special).
+    public var specialTokenIds: Set<Int> { specialIds }
+
     /// The added tokens (special and not), as loaded.
     public var addedTokens: [AddedToken] { added.tokens }
 
@@ -102,10 +132,13 @@ public struct Tokenizer: Sendable {
     /// Encodes `text` (and `pair`, when given) with the post-processor's template when
     /// `addSpecialTokens`, then truncates and pads as configured. `parseSpecial: false` reads
     /// special tokens written in the text as plain text (llama.cpp's `parse_special`).
-    public func encode(_ text: String, pair: String? = nil, addSpecialTokens: Bool = true, parseSpecial: Bool = true) -> Encoding {
-        var encoding = postProcess(encodeSequence(text, typeId: 0, parseSpecial: parseSpecial),
-                                   pair.map { encodeSequence($0, typeId: 1, parseSpecial: parseSpecial) },
-                                   addSpecialTokens: addSpecialTokens)
+    public func encode(_ text: String, pair: String? = nil, addSpecialTokens: Bool = true, parseSpecial: Bool = true)
+        -> Encoding
+    {
+        var encoding = postProcess(
+            encodeSequence(text, typeId: 0, parseSpecial: parseSpecial),
+            pair.map { encodeSequence($0, typeId: 1, parseSpecial: parseSpecial) },
+            addSpecialTokens: addSpecialTokens)
         if let padding {
             var batch = [encoding]
             padding.apply(&batch)
@@ -121,12 +154,17 @@ public struct Tokenizer: Sendable {
         let chunk = max(1, texts.count / (ProcessInfo.processInfo.activeProcessorCount * 4))
         let chunks = (texts.count + chunk - 1) / chunk
         results.withUnsafeMutableBufferPointer { buffer in
+            // nonisolated(unsafe): each iteration writes its own range of indices of a buffer that
+            // outlives the concurrentPerform call.
             nonisolated(unsafe) let output = buffer
             DispatchQueue.concurrentPerform(iterations: chunks) { part in
                 for index in (part * chunk)..<min(texts.count, (part + 1) * chunk) {
-                    output[index] = postProcess(encodeSequence(texts[index], typeId: 0, parseSpecial: true),
-                                                pairs.flatMap { index < $0.count ? encodeSequence($0[index], typeId: 1, parseSpecial: true) : nil },
-                                                addSpecialTokens: addSpecialTokens)
+                    output[index] = postProcess(
+                        encodeSequence(texts[index], typeId: 0, parseSpecial: true),
+                        pairs.flatMap {
+                            index < $0.count ? encodeSequence($0[index], typeId: 1, parseSpecial: true) : nil
+                        },
+                        addSpecialTokens: addSpecialTokens)
                 }
             }
         }
@@ -154,12 +192,16 @@ public struct Tokenizer: Sendable {
         if let family = byteLevelFamily, case let .bpe(bpe) = model {
             var encoding = Encoding()
             encoding.ids.reserveCapacity(scalars.count / 3)
-            for (range, token) in added.split(scalars, normalized: false, parseSpecial: parseSpecial) where !range.isEmpty {
+            for (range, token) in added.split(scalars, normalized: false, parseSpecial: parseSpecial)
+            where !range.isEmpty {
                 if let token {
-                    encoding.append(id: added.tokens[token].id, token: String(String.UnicodeScalarView(scalars[range])),
-                                    offsets: (range.lowerBound, range.upperBound), typeId: typeId, special: false, sequence: 0)
+                    encoding.append(
+                        id: added.tokens[token].id, token: String(String.UnicodeScalarView(scalars[range])),
+                        offsets: (range.lowerBound, range.upperBound), typeId: typeId, special: false, sequence: 0)
                 } else {
-                    bpe.encodeByteLevel(scalars[range], family: family, origin: range.lowerBound, typeId: typeId, vocabulary: modelVocabulary, into: &encoding)
+                    bpe.encodeByteLevel(
+                        scalars[range], family: family, origin: range.lowerBound, typeId: typeId,
+                        vocabulary: modelVocabulary, into: &encoding)
                 }
             }
             return encoding
@@ -167,7 +209,10 @@ public struct Tokenizer: Sendable {
         let original = NormalizedText(scalars[...], startingAt: 0)
         for (range, token) in added.split(scalars, normalized: false, parseSpecial: parseSpecial) where !range.isEmpty {
             if let token {
-                splits.append(Split(text: original.slice(range), originalStart: range.lowerBound, addedTokenId: added.tokens[token].id))
+                splits.append(
+                    Split(
+                        text: original.slice(range), originalStart: range.lowerBound,
+                        addedTokenId: added.tokens[token].id))
                 continue
             }
             var piece = range.count == scalars.count ? original : original.slice(range)
@@ -175,8 +220,10 @@ public struct Tokenizer: Sendable {
             let parts = added.split(piece.scalars, normalized: true, parseSpecial: parseSpecial)
             for (part, normalizedToken) in parts where !part.isEmpty {
                 let start = part.lowerBound == 0 ? range.lowerBound : piece.origins[part.lowerBound].lowerBound
-                splits.append(Split(text: parts.count == 1 ? piece : piece.slice(part), originalStart: start,
-                                    addedTokenId: normalizedToken.map { added.tokens[$0].id }))
+                splits.append(
+                    Split(
+                        text: parts.count == 1 ? piece : piece.slice(part), originalStart: start,
+                        addedTokenId: normalizedToken.map { added.tokens[$0].id }))
             }
         }
         // A pre-tokenizer that only cuts text gives word ranges; one that rewrites it gives new splits.
@@ -187,18 +234,26 @@ public struct Tokenizer: Sendable {
         var tokens: [ModelToken] = []
         for split in splits where !split.text.isEmpty {
             if let id = split.addedTokenId {
-                encoding.append(id: id, token: String(String.UnicodeScalarView(split.text.scalars)),
-                                offsets: split.text.originalSpan(0..<split.text.scalars.count), typeId: typeId, special: false, sequence: 0)
+                encoding.append(
+                    id: id, token: String(String.UnicodeScalarView(split.text.scalars)),
+                    offsets: split.text.originalSpan(0..<split.text.scalars.count), typeId: typeId, special: false,
+                    sequence: 0)
                 continue
             }
-            let words = cutsOnly ? (preTokenizer?.wordRanges(split.text.scalars[...]) ?? [0..<split.text.scalars.count]) : [0..<split.text.scalars.count]
+            let words =
+                cutsOnly
+                ? (preTokenizer?.wordRanges(split.text.scalars[...]) ?? [0..<split.text.scalars.count])
+                : [0..<split.text.scalars.count]
             for word in words where !word.isEmpty {
                 tokens.removeAll(keepingCapacity: true)
                 model.tokenize(split.text.scalars[word], into: &tokens)
                 for token in tokens {
                     let range = (word.lowerBound + token.range.lowerBound)..<(word.lowerBound + token.range.upperBound)
-                    encoding.append(id: token.id, token: token.value ?? (token.id < modelVocabulary.count ? modelVocabulary[token.id] : nil) ?? "",
-                                    offsets: split.text.originalSpan(range), typeId: typeId, special: false, sequence: 0)
+                    encoding.append(
+                        id: token.id,
+                        token: token.value ?? (token.id < modelVocabulary.count ? modelVocabulary[token.id] : nil)
+                            ?? "",
+                        offsets: split.text.originalSpan(range), typeId: typeId, special: false, sequence: 0)
                 }
             }
         }

@@ -45,7 +45,9 @@ enum UnicodeForm: Sendable {
 
     /// Canonical composition of a decomposed stream, as the `unicode-normalization` crate's
     /// recomposition iterator orders its output.
-    private static func recompose(_ input: [(scalar: Unicode.Scalar, change: Int, combiningClass: UInt8)]) -> [(Unicode.Scalar, Int)] {
+    private static func recompose(_ input: [(scalar: Unicode.Scalar, change: Int, combiningClass: UInt8)]) -> [(
+        Unicode.Scalar, Int
+    )] {
         var output: [(Unicode.Scalar, Int)] = []
         output.reserveCapacity(input.count)
         var starter: (Unicode.Scalar, Int)?
@@ -53,7 +55,10 @@ enum UnicodeForm: Sendable {
         var lastClass: UInt8?
         for (scalar, change, combiningClass) in input {
             guard let current = starter else {
-                if combiningClass != 0 { output.append((scalar, change)); continue }
+                if combiningClass != 0 {
+                    output.append((scalar, change))
+                    continue
+                }
                 starter = (scalar, change)
                 continue
             }
@@ -96,7 +101,8 @@ enum UnicodeForm: Sendable {
     static func decomposition(of scalar: Unicode.Scalar, compatibility: Bool) -> [Unicode.Scalar] {
         if scalar.value < 0xA0 { return [scalar] }
         let text = String(scalar)
-        let decomposed = compatibility ? text.decomposedStringWithCompatibilityMapping : text.decomposedStringWithCanonicalMapping
+        let decomposed =
+            compatibility ? text.decomposedStringWithCompatibilityMapping : text.decomposedStringWithCanonicalMapping
         return Array(decomposed.unicodeScalars)
     }
 
@@ -107,7 +113,9 @@ enum UnicodeForm: Sendable {
         if first.value >= 0x1100, first.value <= 0x1112, second.value >= 0x1161, second.value <= 0x1175 {
             return Unicode.Scalar(0xAC00 + (first.value - 0x1100) * 588 + (second.value - 0x1161) * 28)
         }
-        if first.value >= 0xAC00, first.value <= 0xD7A3, (first.value - 0xAC00) % 28 == 0, second.value >= 0x11A8, second.value <= 0x11C2 {
+        if first.value >= 0xAC00, first.value <= 0xD7A3, (first.value - 0xAC00) % 28 == 0, second.value >= 0x11A8,
+            second.value <= 0x11C2
+        {
             return Unicode.Scalar(first.value + second.value - 0x11A7)
         }
         var pair = String.UnicodeScalarView()

@@ -68,7 +68,10 @@ struct Unigram: Sendable {
             if let unknownId, idOf[end] == unknownId {
                 fused = start..<(fused?.upperBound ?? end)
             } else {
-                if let run = fused { pieces.append((run, -1)); fused = nil }
+                if let run = fused {
+                    pieces.append((run, -1))
+                    fused = nil
+                }
                 pieces.append((start..<end, idOf[end]))
             }
             end = start

@@ -48,7 +48,10 @@ struct VocabularyTable: Sendable {
                         if length == key.count {
                             if length == 0 { return Int(ids[index]) }
                             if let base = stored.baseAddress, let keyBase = key.baseAddress,
-                               memcmp(base + Int(starts[index]), keyBase, length) == 0 { return Int(ids[index]) }
+                                memcmp(base + Int(starts[index]), keyBase, length) == 0
+                            {
+                                return Int(ids[index])
+                            }
                         }
                     }
                     slot = (slot + 1) & mask
@@ -65,7 +68,9 @@ struct VocabularyTable: Sendable {
     func forEachEntry(_ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) {
         store.withUnsafeBufferPointer { stored in
             for index in ids.indices {
-                body(UnsafeBufferPointer(rebasing: stored[Int(starts[index])..<Int(starts[index] + lengths[index])]), Int(ids[index]))
+                body(
+                    UnsafeBufferPointer(rebasing: stored[Int(starts[index])..<Int(starts[index] + lengths[index])]),
+                    Int(ids[index]))
             }
         }
     }
@@ -116,9 +121,9 @@ struct VocabularyTable: Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Two 32-bit values by 64-bit key, open addressing: BPE merge rules (rank and result) by the pair

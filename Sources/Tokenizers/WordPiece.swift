@@ -26,7 +26,10 @@ struct WordPiece: Sendable {
                             bytes[length] = UInt8(truncatingIfNeeded: scalar.value)
                             length += 1
                         } else {
-                            for byte in String(scalar).utf8 { bytes[length] = byte; length += 1 }
+                            for byte in String(scalar).utf8 {
+                                bytes[length] = byte
+                                length += 1
+                            }
                         }
                     }
                     starts[word.count] = length
@@ -52,8 +55,11 @@ struct WordPiece: Sendable {
                             if start == 0 {
                                 match = vocab.lookup(UnsafeBufferPointer(rebasing: bytes[from..<to]))
                             } else {
-                                for offset in 0..<(to - from) { candidate[prefixLength + offset] = bytes[from + offset] }
-                                match = vocab.lookup(UnsafeBufferPointer(rebasing: candidate[0..<(prefixLength + to - from)]))
+                                for offset in 0..<(to - from) {
+                                    candidate[prefixLength + offset] = bytes[from + offset]
+                                }
+                                match = vocab.lookup(
+                                    UnsafeBufferPointer(rebasing: candidate[0..<(prefixLength + to - from)]))
                             }
                             if match != nil { break }
                             end -= 1
