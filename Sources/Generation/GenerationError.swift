@@ -12,11 +12,16 @@ public enum GenerationError: Error, CustomStringConvertible {
     case wrongTensorShape(tensor: String, expected: [Int], found: [Int])
     /// The prompt does not fit the context window.
     case promptTooLong(tokens: Int, context: Int)
-    case template(String)
     /// The prompt gives no tokens (and the model adds none).
     case emptyPrompt
     /// A token id outside the model's vocabulary.
     case tokenOutOfRange(Int, vocabulary: Int)
+    /// A key/value cache of this many positions overflows or exceeds the byte limit.
+    case cacheTooLarge(positions: Int, limitBytes: Int)
+    /// A context length outside `1...maximum`.
+    case invalidContextLength(Int, maximum: Int)
+    /// A cache made for another model's shape.
+    case cacheMismatch(layers: Int, width: Int, expectedLayers: Int, expectedWidth: Int)
 
     public var description: String {
         switch self {
@@ -25,13 +30,22 @@ public enum GenerationError: Error, CustomStringConvertible {
         case let .invalidMetadata(key, reason): return "metadata '\(key)' \(reason)"
         case let .unsupportedArchitecture(name, supported):
             return "architecture '\(name)' is not supported (supported: \(supported.joined(separator: ", ")))"
-        case let .unsupportedTensorType(tensor, type): return "tensor '\(tensor)' has type \(type), which matmuls do not support"
-        case let .wrongTensorShape(tensor, expected, found): return "tensor '\(tensor)' has dimensions \(found), expected \(expected)"
+        case let .unsupportedTensorType(tensor, type):
+            return "tensor '\(tensor)' has type \(type), which matmuls do not support"
+        case let .wrongTensorShape(tensor, expected, found):
+            return "tensor '\(tensor)' has dimensions \(found), expected \(expected)"
         case let .promptTooLong(tokens, context):
-            return "the prompt is \(tokens) tokens, longer than the context of \(context) (use --truncate to keep its last tokens)"
-        case let .template(message): return "chat template: \(message)"
+            return "the prompt is \(tokens) tokens, longer than the context of \(context)"
         case .emptyPrompt: return "the prompt is empty: it gives no tokens and the model adds no BOS"
         case let .tokenOutOfRange(id, vocabulary): return "token id \(id) is outside the vocabulary of \(vocabulary)"
+        case let .cacheTooLarge(positions, limit):
+            return "a key/value cache of \(positions) positions is too large"
+                + (limit == Int.max ? "" : " (limit \(limit) bytes)")
+        case let .invalidContextLength(length, maximum):
+            return "a context of \(length) positions is outside 1...\(maximum)"
+        case let .cacheMismatch(layers, width, expectedLayers, expectedWidth):
+            return
+                "the cache has \(layers) layers of width \(width); the model needs \(expectedLayers) of width \(expectedWidth)"
         }
     }
 }

@@ -49,8 +49,9 @@ public struct Sampler: Sendable {
     public mutating func sample(_ logits: [Float], history: [Int]) -> Int {
         var candidates = logits.enumerated().map { Candidate(id: $0.offset, logit: $0.element) }
         let recent = parameters.repeatLastN < 0 ? history[...] : history.suffix(max(0, parameters.repeatLastN))
-        Sampler.applyPenalties(&candidates, recent: Array(recent), repeat: parameters.repeatPenalty,
-                               frequency: parameters.frequencyPenalty, presence: parameters.presencePenalty)
+        Sampler.applyPenalties(
+            &candidates, recent: Array(recent), repeat: parameters.repeatPenalty,
+            frequency: parameters.frequencyPenalty, presence: parameters.presencePenalty)
         if parameters.temperature <= 0 { return Sampler.greedy(candidates) }
         Sampler.topK(&candidates, parameters.topK)
         Sampler.topP(&candidates, parameters.topP)
@@ -67,7 +68,9 @@ public struct Sampler: Sendable {
     }
 
     /// Repetition, frequency and presence penalties for the tokens in `recent`.
-    public static func applyPenalties(_ candidates: inout [Candidate], recent: [Int], repeat penalty: Float, frequency: Float, presence: Float) {
+    public static func applyPenalties(
+        _ candidates: inout [Candidate], recent: [Int], repeat penalty: Float, frequency: Float, presence: Float
+    ) {
         guard !recent.isEmpty, penalty != 1 || frequency != 0 || presence != 0 else { return }
         var counts: [Int: Int] = [:]
         for token in recent { counts[token, default: 0] += 1 }

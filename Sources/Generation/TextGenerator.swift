@@ -4,11 +4,15 @@ import Tokenizers
 
 /// One generation job.
 public struct GenerationRequest: Sendable {
-    public var prompt: String
-    /// Render the prompt through the model's chat template (as one user message).
-    public var chat: Bool = false
-    /// The system message for chat prompts (nil: the template's default).
-    public var system: String?
+    /// What the model continues.
+    public enum Prompt: Sendable, Equatable {
+        /// Raw text, tokenized with the tokenizer's own special tokens (BOS where it adds one).
+        case text(String)
+        /// A conversation rendered through the model's chat template, opening the assistant's turn.
+        case messages([ChatMessage])
+    }
+
+    public var prompt: Prompt
     /// Most tokens to generate.
     public var maxTokens: Int = 128
     public var sampling = SamplingParameters()
@@ -17,7 +21,11 @@ public struct GenerationRequest: Sendable {
     /// Keep the last tokens of a prompt longer than the context instead of failing.
     public var truncatePrompt: Bool = false
 
-    public init(prompt: String) { self.prompt = prompt }
+    /// A request to continue `prompt` as raw text.
+    public init(prompt: String) { self.prompt = .text(prompt) }
+
+    /// A request to answer the conversation `messages`.
+    public init(messages: [ChatMessage]) { prompt = .messages(messages) }
 }
 
 /// Why generation ended.
@@ -33,6 +41,8 @@ public enum FinishReason: String, Sendable {
 /// The outcome of one generation.
 public struct GenerationResult: Sendable {
     public var promptIds: [Int]
+    /// Leading prompt ids whose keys and values the session already held (not computed again).
+    public var reusedPromptTokens: Int
     public var ids: [Int]
     public var text: String
     public var finishReason: FinishReason
@@ -40,29 +50,53 @@ public struct GenerationResult: Sendable {
     public var decodeTokensPerSecond: Double
 }
 
-/// Generates text with a GGUF model: tokenizes (optionally through the chat template), runs the
-/// prompt as one batch, then samples token by token, streaming the text.
-public final class TextGenerator: @unchecked Sendable {
-    public let file: GGUFFile
-    public let model: LlamaModel
+/// Generates text with a causal language model and its tokenizer: tokenizes (through the chat
+/// template for conversations), runs the prompt as one batch, then samples token by token,
+/// streaming the text. The generator is immutable and can be shared by concurrent tasks; each call
+/// runs in its own ``GenerationSession`` (a fresh one unless the caller passes one to continue).
+public final class TextGenerator: Sendable {
+    public let model: any CausalLanguageModel
     public let tokenizer: Tokenizer
     /// Tokens that end generation, found as llama.cpp finds them.
     public let endOfGenerationIds: Set<Int>
-    /// The model's `tokenizer.chat_template`, if any.
-    public let chatTemplate: String?
-    private let bosText: String
-    private let eosText: String
+    /// The context length of sessions made by ``makeSession(contextLength:)`` without one.
+    public let contextLength: Int
 
-    /// Loads the model and tokenizer of the GGUF file at `path`.
-    public init(path: String, contextLength: Int? = nil) throws(GenerationError) {
+    /// Loads the model and tokenizer of the GGUF file at `path`; sessions get `contextLength`
+    /// positions (default: the model's own context, at most 4096).
+    public convenience init(path: String, contextLength: Int? = nil) throws(GenerationError) {
+        let file: GGUFFile
         do { file = try GGUFFile(path: path) } catch { throw .file(error) }
-        model = try LlamaModel(file: file, contextLength: contextLength)
-        tokenizer = try Tokenizer.load(gguf: file)
-        let vocabulary = try GGUFVocabulary(file: file)
-        endOfGenerationIds = TextGenerator.endOfGeneration(vocabulary, file: file)
-        chatTemplate = file["tokenizer.chat_template"]?.string
-        bosText = vocabulary.bosId.map { String(decoding: vocabulary.tokens[$0], as: UTF8.self) } ?? ""
-        eosText = vocabulary.eosId.map { String(decoding: vocabulary.tokens[$0], as: UTF8.self) } ?? ""
+        let model = try LanguageModels.load(file)
+        let vocabulary: GGUFVocabulary, tokenizer: Tokenizer
+        do {
+            vocabulary = try GGUFVocabulary(file: file)
+            tokenizer = try Tokenizer(gguf: file)
+        } catch { throw .tokenizer(error) }
+        try self.init(
+            model: model, tokenizer: tokenizer,
+            endOfGenerationIds: TextGenerator.endOfGeneration(vocabulary, file: file),
+            contextLength: contextLength ?? min(model.hyperparameters.contextLength, 4096))
+    }
+
+    /// A generator over an already loaded model and tokenizer.
+    public init(model: any CausalLanguageModel, tokenizer: Tokenizer, endOfGenerationIds: Set<Int>, contextLength: Int)
+        throws(GenerationError)
+    {
+        guard contextLength >= 1, contextLength <= 1 << 20 else {
+            throw .invalidContextLength(contextLength, maximum: 1 << 20)
+        }
+        self.model = model
+        self.tokenizer = tokenizer
+        self.endOfGenerationIds = endOfGenerationIds
+        self.contextLength = contextLength
+    }
+
+    /// A new, empty session of `contextLength` positions (default: ``contextLength``).
+    public func makeSession(contextLength: Int? = nil) throws(GenerationError) -> GenerationSession {
+        let length = contextLength ?? self.contextLength
+        guard length >= 1, length <= 1 << 20 else { throw .invalidContextLength(length, maximum: 1 << 20) }
+        return GenerationSession(cache: try model.makeCache(contextLength: length))
     }
 
     /// llama.cpp's end-of-generation set: EOS/EOT/EOM ids, tokens spelled like known end markers,
@@ -72,56 +106,64 @@ public final class TextGenerator: @unchecked Sendable {
         for key in ["tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"] {
             if let id = file[key]?.int, id >= 0, id < vocabulary.tokens.count { ids.insert(id) }
         }
-        let markers: Set<String> = ["<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
-                                    "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "<|end_of_text|>",
-                                    "<end_of_utterance>", "<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>",
-                                    "<|file_sep|>", "<|fim_pad|>", "<fim-pad>", "<PAD>"]
-        for (id, token) in vocabulary.tokens.enumerated() where markers.contains(String(decoding: token, as: UTF8.self)) {
+        let markers: Set<String> = [
+            "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
+            "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "<|end_of_text|>",
+            "<end_of_utterance>", "<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>",
+            "<|file_sep|>", "<|fim_pad|>", "<fim-pad>", "<PAD>",
+        ]
+        for (id, token) in vocabulary.tokens.enumerated() where markers.contains(String(decoding: token, as: UTF8.self))
+        {
             ids.insert(id)
         }
         return ids
     }
 
-    /// The text the model sees for `request`: the prompt, or the chat template's rendering.
+    /// The text the model sees for `request`: the raw prompt, or the chat template's rendering.
     public func renderedPrompt(_ request: GenerationRequest) throws(GenerationError) -> String {
-        guard request.chat else { return request.prompt }
-        guard let chatTemplate else { throw .template("the model has no tokenizer.chat_template") }
-        var messages: [JinjaValue] = []
-        if let system = request.system { messages.append(.dictionary(["role": .string("system"), "content": .string(system)])) }
-        messages.append(.dictionary(["role": .string("user"), "content": .string(request.prompt)]))
-        do {
-            let template = try JinjaTemplate(chatTemplate)
-            return try template.render([
-                "messages": .array(messages), "add_generation_prompt": .bool(true),
-                "bos_token": .string(bosText), "eos_token": .string(eosText),
-            ])
-        } catch {
-            throw .template("\(error)")
+        switch request.prompt {
+        case let .text(text): return text
+        case let .messages(messages):
+            guard let template = tokenizer.chatTemplate else {
+                throw .tokenizer(.chatTemplate("the model has no chat template"))
+            }
+            do { return try template.render(messages) } catch { throw .tokenizer(error) }
         }
     }
 
-    /// Prompt token ids for `request` (special tokens parsed in chat renderings only).
-    public func promptIds(_ request: GenerationRequest) throws(GenerationError) -> [Int] {
-        let text = try renderedPrompt(request)
-        // A rendering that already starts with BOS must not get a second one.
-        let addSpecial = !(request.chat && !bosText.isEmpty && text.hasPrefix(bosText))
-        var ids = tokenizer.encode(text, addSpecialTokens: addSpecial, parseSpecial: request.chat).ids
-        let room = model.contextLength - 1
+    /// Prompt token ids for `request` in a context of `contextLength` positions (special tokens
+    /// are parsed in chat renderings only).
+    public func promptIds(_ request: GenerationRequest, contextLength: Int? = nil) throws(GenerationError) -> [Int] {
+        var ids: [Int]
+        switch request.prompt {
+        case let .text(text): ids = tokenizer.encode(text, addSpecialTokens: true, parseSpecial: false).ids
+        case let .messages(messages):
+            do { ids = try tokenizer.applyChatTemplate(messages) } catch { throw .tokenizer(error) }
+        }
+        let context = contextLength ?? self.contextLength
+        let room = context - 1
         if ids.count > room {
-            guard request.truncatePrompt else { throw .promptTooLong(tokens: ids.count, context: model.contextLength) }
+            guard request.truncatePrompt else { throw .promptTooLong(tokens: ids.count, context: context) }
             ids = Array(ids.suffix(room))
         }
         guard !ids.isEmpty else { throw .emptyPrompt }
         return ids
     }
 
-    /// Runs `request`, calling `onText` with each new piece of text as soon as it is final.
-    public func generate(_ request: GenerationRequest, onText: (String) -> Void = { _ in }) throws(GenerationError) -> GenerationResult {
-        let promptIds = try promptIds(request)
+    /// Runs `request`, calling `onText` with each new piece of text as soon as it is final. With a
+    /// `session`, the prompt continues what the session holds (its shared prefix is reused);
+    /// without one, a fresh session is made for this call.
+    public func generate(
+        _ request: GenerationRequest, session continued: GenerationSession? = nil, onText: (String) -> Void = { _ in }
+    ) throws(GenerationError) -> GenerationResult {
+        let session: GenerationSession
+        if let continued { session = continued } else { session = try makeSession() }
+        let promptIds = try promptIds(request, contextLength: session.contextLength)
         var sampler = Sampler(parameters: request.sampling)
-        model.reset()
+        let reused = session.reusablePrefix(of: promptIds)
+        session.rewind(to: reused)
         let prefillStart = DispatchTime.now().uptimeNanoseconds
-        var logits = try model.evaluate(promptIds)
+        var logits = try session.forward(Array(promptIds[reused...]), model: model)
         let prefillSeconds = Double(DispatchTime.now().uptimeNanoseconds - prefillStart) / 1e9
         var ids: [Int] = []
         var history = promptIds
@@ -151,18 +193,20 @@ public final class TextGenerator: @unchecked Sendable {
                 onText(String(String.UnicodeScalarView(scalars[emitted..<safe])))
                 emitted = safe
             }
-            guard ids.count < request.maxTokens, model.position < model.contextLength else { break }
+            guard ids.count < request.maxTokens, session.cache.remaining > 0 else { break }
             let start = DispatchTime.now().uptimeNanoseconds
-            logits = try model.evaluate([next])
+            logits = try session.forward([next], model: model)
             decodeSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             decodeSteps += 1
         }
         if finish != .stop { text = (try? tokenizer.decode(ids)) ?? text }
         let scalars = Array(text.unicodeScalars)
         if scalars.count > emitted { onText(String(String.UnicodeScalarView(scalars[emitted...]))) }
-        return GenerationResult(promptIds: promptIds, ids: ids, text: text, finishReason: finish,
-                                prefillTokensPerSecond: prefillSeconds > 0 ? Double(promptIds.count) / prefillSeconds : 0,
-                                decodeTokensPerSecond: decodeSeconds > 0 ? Double(decodeSteps) / decodeSeconds : 0)
+        let prefilled = promptIds.count - reused
+        return GenerationResult(
+            promptIds: promptIds, reusedPromptTokens: reused, ids: ids, text: text, finishReason: finish,
+            prefillTokensPerSecond: prefillSeconds > 0 ? Double(prefilled) / prefillSeconds : 0,
+            decodeTokensPerSecond: decodeSeconds > 0 ? Double(decodeSteps) / decodeSeconds : 0)
     }
 
     /// Where the first stop string starts in `text`, if any occurs.
