@@ -34,7 +34,8 @@ public enum OnnxError: Error, Equatable, CustomStringConvertible {
         case let .invalidModel(reason, offset): return "not a valid ONNX model: \(reason) at byte \(offset)"
         case let .invalidGraph(reason): return "invalid ONNX graph: \(reason)"
         case let .unsupportedOperators(nodes):
-            return "\(nodes.count) node(s) use operators this engine does not support:\n" + nodes.map { "  \($0)" }.joined(separator: "\n")
+            return "\(nodes.count) node(s) use operators this engine does not support:\n"
+                + nodes.map { "  \($0)" }.joined(separator: "\n")
         case let .invalidNode(node, op, reason): return "node '\(node)' (\(op)): \(reason)"
         case let .inputMismatch(reason): return "inputs do not match the model: \(reason)"
         case let .kernelFailed(node, op, error): return "node '\(node)' (\(op)): \(error)"

@@ -50,7 +50,9 @@ struct OnnxDecoder {
             default: try reader.skip(wire)
             }
         }
-        guard sawGraph else { throw .invalidModel(reason: "no graph (ModelProto field 7) found", byteOffset: file.byteCount) }
+        guard sawGraph else {
+            throw .invalidModel(reason: "no graph (ModelProto field 7) found", byteOffset: file.byteCount)
+        }
         return model
     }
 
@@ -107,7 +109,8 @@ struct OnnxDecoder {
         var name = "", type: Int64 = 0
         var f: Float = 0, i: Int64 = 0, s: [UInt8] = []
         var t: Tensor?, g: Graph?, tp: ValueType?
-        var floats: [Float] = [], ints: [Int64] = [], strings: [[UInt8]] = [], tensors: [Tensor] = [], graphs: [Graph] = []
+        var floats: [Float] = [], ints: [Int64] = [], strings: [[UInt8]] = [], tensors: [Tensor] = [],
+            graphs: [Graph] = []
         var typeProtos: [ValueType] = []
         let start = reader.absolutePosition
         while let (field, wire) = try reader.nextField() {
@@ -147,10 +150,14 @@ struct OnnxDecoder {
         case 2: value = .int(i)
         case 3: value = .string(s)
         case 4:
-            guard let t else { throw .invalidModel(reason: "tensor attribute '\(name)' has no tensor", byteOffset: start) }
+            guard let t else {
+                throw .invalidModel(reason: "tensor attribute '\(name)' has no tensor", byteOffset: start)
+            }
             value = .tensor(t)
         case 5:
-            guard let g else { throw .invalidModel(reason: "graph attribute '\(name)' has no graph", byteOffset: start) }
+            guard let g else {
+                throw .invalidModel(reason: "graph attribute '\(name)' has no graph", byteOffset: start)
+            }
             value = .graph(g)
         case 6: value = .floats(floats)
         case 7: value = .ints(ints)
@@ -201,7 +208,9 @@ struct OnnxDecoder {
                     }
                 }
                 let type = Int(clamping: elementType)
-                result = field == 1 ? .tensor(elementType: type, shape: shape) : .sparseTensor(elementType: type, shape: shape)
+                result =
+                    field == 1
+                    ? .tensor(elementType: type, shape: shape) : .sparseTensor(elementType: type, shape: shape)
             case (4, .lengthDelimited), (9, .lengthDelimited):
                 var sub = try reader.readMessage()
                 var inner: ValueType?
@@ -237,7 +246,10 @@ struct OnnxDecoder {
     func decodeShape(_ reader: inout ProtoReader) throws(OnnxError) -> [Dimension] {
         var dims: [Dimension] = []
         while let (field, wire) = try reader.nextField() {
-            guard field == 1, wire == .lengthDelimited else { try reader.skip(wire); continue }
+            guard field == 1, wire == .lengthDelimited else {
+                try reader.skip(wire)
+                continue
+            }
             var sub = try reader.readMessage()
             var dim = Dimension.unknown
             while let (f, w) = try sub.nextField() {

@@ -1,6 +1,6 @@
 import TensorCore
 
-/// ONNX `TensorProto.DataType` codes and their ``DType``.
+/// ONNX `TensorProto.DataType` codes and their `DType`s.
 public enum OnnxDataType {
     /// The dtype for an ONNX element type code, nil for types this engine does not hold.
     public static func dtype(_ code: Int) -> DType? {
@@ -74,7 +74,8 @@ extension OnnxDecoder {
         let start = reader.absolutePosition
         var dims: [Int64] = [], dataType: Int64 = 0, name = ""
         var raw: Range<Int>?
-        var floats: [Float] = [], int32s: [Int64] = [], int64s: [Int64] = [], doubles: [Double] = [], uint64s: [Int64] = []
+        var floats: [Float] = [], int32s: [Int64] = [], int64s: [Int64] = [], doubles: [Double] = [],
+            uint64s: [Int64] = []
         var strings: [[UInt8]] = []
         var external: [String: String] = [:]
         var location: Int64 = 0
@@ -102,7 +103,10 @@ extension OnnxDecoder {
         }
         let label = name.isEmpty ? "a tensor" : "tensor '\(name)'"
         guard let dtype = OnnxDataType.dtype(Int(clamping: dataType)) else {
-            throw .invalidModel(reason: "\(label) has element type \(OnnxDataType.name(Int(clamping: dataType))), which is not supported", byteOffset: start)
+            throw .invalidModel(
+                reason:
+                    "\(label) has element type \(OnnxDataType.name(Int(clamping: dataType))), which is not supported",
+                byteOffset: start)
         }
         guard dims.allSatisfy({ $0 >= 0 && $0 <= Int64(Shape.maxElementCount) }) else {
             throw .invalidModel(reason: "\(label) has invalid dims \(dims)", byteOffset: start)
@@ -113,11 +117,15 @@ extension OnnxDecoder {
             throw .invalidModel(reason: "\(label) with dims \(shape) is too large", byteOffset: start)
         }
         func mismatch(_ given: Int) -> OnnxError {
-            .invalidModel(reason: "\(label) of shape \(shape) needs \(count) elements but holds \(given)", byteOffset: start)
+            .invalidModel(
+                reason: "\(label) of shape \(shape) needs \(count) elements but holds \(given)", byteOffset: start)
         }
         do {
             if location == 1 {
-                return (name, try externalTensor(external, shape: shape, dtype: dtype, count: count, label: label, start: start))
+                return (
+                    name,
+                    try externalTensor(external, shape: shape, dtype: dtype, count: count, label: label, start: start)
+                )
             }
             if dtype == .string {
                 guard strings.count == count else { throw mismatch(strings.count) }
@@ -127,7 +135,9 @@ extension OnnxDecoder {
                 // Sub-byte values travel packed, lowest bits first, in raw_data or one byte per int32_data entry.
                 let packed: [UInt8]
                 if let raw {
-                    packed = Array(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(start: file.bytes, count: file.byteCount)[raw]))
+                    packed = Array(
+                        UnsafeRawBufferPointer(
+                            rebasing: UnsafeRawBufferPointer(start: file.bytes, count: file.byteCount)[raw]))
                 } else {
                     packed = int32s.map { UInt8(truncatingIfNeeded: $0) }
                 }
@@ -135,15 +145,21 @@ extension OnnxDecoder {
                 guard packed.count == (count + perByte - 1) / perByte else { throw mismatch(packed.count * perByte) }
                 let mask = UInt8((1 << bits) - 1)
                 let values = (0..<count).map { (packed[$0 / perByte] >> UInt8(($0 % perByte) * bits)) & mask }
-                let unpacked = dtype == .int4 || dtype == .int2
-                    ? values.map { UInt8(truncatingIfNeeded: Int8(bitPattern: $0 << UInt8(8 - bits)) >> Int8(8 - bits)) } : values
+                let unpacked =
+                    dtype == .int4 || dtype == .int2
+                    ? values.map {
+                        UInt8(truncatingIfNeeded: Int8(bitPattern: $0 << UInt8(8 - bits)) >> Int8(8 - bits))
+                    } : values
                 return (name, try Tensor(shape: shape, scalars: unpacked).reinterpretedForLoader(as: dtype))
             }
             if dtype.isNarrow {
-                let codes = try raw.map { range throws(OnnxError) -> [UInt8] in
-                    guard range.count == count else { throw mismatch(range.count) }
-                    return Array(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(start: file.bytes, count: file.byteCount)[range]))
-                } ?? int32s.map { UInt8(truncatingIfNeeded: $0) }
+                let codes =
+                    try raw.map { range throws(OnnxError) -> [UInt8] in
+                        guard range.count == count else { throw mismatch(range.count) }
+                        return Array(
+                            UnsafeRawBufferPointer(
+                                rebasing: UnsafeRawBufferPointer(start: file.bytes, count: file.byteCount)[range]))
+                    } ?? int32s.map { UInt8(truncatingIfNeeded: $0) }
                 guard codes.count == count else { throw mismatch(codes.count) }
                 return (name, try Tensor(shape: shape, scalars: codes).reinterpretedForLoader(as: dtype))
             }
@@ -167,10 +183,12 @@ extension OnnxDecoder {
                 tensor = try Tensor(shape: shape, scalars: uint64s.map { UInt64(bitPattern: $0) }).cast(to: dtype)
             case .float16:
                 guard int32s.count == count else { throw mismatch(int32s.count) }
-                tensor = try Tensor(shape: shape, scalars: int32s.map { Float16(bitPattern: UInt16(truncatingIfNeeded: $0)) })
+                tensor = try Tensor(
+                    shape: shape, scalars: int32s.map { Float16(bitPattern: UInt16(truncatingIfNeeded: $0)) })
             case .bfloat16:
                 guard int32s.count == count else { throw mismatch(int32s.count) }
-                tensor = try Tensor(shape: shape, scalars: int32s.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: $0)) })
+                tensor = try Tensor(
+                    shape: shape, scalars: int32s.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: $0)) })
             case .bool:
                 guard int32s.count == count else { throw mismatch(int32s.count) }
                 tensor = try Tensor(shape: shape, scalars: int32s.map { $0 != 0 })
@@ -197,14 +215,20 @@ extension OnnxDecoder {
     }
 
     /// A tensor stored in an external file beside the model (`location`, `offset`, `length`).
-    private mutating func externalTensor(_ entries: [String: String], shape: [Int], dtype: DType, count: Int, label: String, start: Int) throws -> Tensor {
+    private mutating func externalTensor(
+        _ entries: [String: String], shape: [Int], dtype: DType, count: Int, label: String, start: Int
+    ) throws -> Tensor {
         guard let location = entries["location"], !location.isEmpty else {
             throw OnnxError.invalidModel(reason: "\(label) is external but names no location", byteOffset: start)
         }
         guard !location.hasPrefix("/"), !location.split(separator: "/").contains("..") else {
-            throw OnnxError.invalidModel(reason: "\(label) external location '\(location)' must stay inside the model's directory", byteOffset: start)
+            throw OnnxError.invalidModel(
+                reason: "\(label) external location '\(location)' must stay inside the model's directory",
+                byteOffset: start)
         }
-        guard dtype != .string else { throw OnnxError.invalidModel(reason: "\(label): string tensors cannot be external", byteOffset: start) }
+        guard dtype != .string else {
+            throw OnnxError.invalidModel(reason: "\(label): string tensors cannot be external", byteOffset: start)
+        }
         let path = directory + "/" + location
         let mapped: MappedFile
         if let cached = externalFiles[path] {
@@ -217,8 +241,13 @@ extension OnnxDecoder {
         }
         let offset = Int(entries["offset"] ?? "0") ?? -1
         let length = entries["length"].flatMap { Int($0) } ?? count * dtype.byteSize
-        guard offset >= 0, length == count * dtype.byteSize, offset <= mapped.byteCount, length <= mapped.byteCount - offset else {
-            throw OnnxError.invalidModel(reason: "\(label) external range offset \(entries["offset"] ?? "0") length \(length) does not fit \(path) (\(mapped.byteCount) bytes) or its shape \(shape)", byteOffset: start)
+        guard offset >= 0, length == count * dtype.byteSize, offset <= mapped.byteCount,
+            length <= mapped.byteCount - offset
+        else {
+            throw OnnxError.invalidModel(
+                reason:
+                    "\(label) external range offset \(entries["offset"] ?? "0") length \(length) does not fit \(path) (\(mapped.byteCount) bytes) or its shape \(shape)",
+                byteOffset: start)
         }
         return try borrowedTensor(mapped, offset: offset, shape: shape, dtype: dtype)
     }
@@ -233,7 +262,9 @@ extension OnnxDecoder {
                 var sub = try reader.readMessage()
                 tensors.append(try decodeTensor(&sub).1.copied())
             } else if field == 5 || field == 6 || field == 7 || field == 4, wire == .lengthDelimited {
-                throw .invalidModel(reason: "sequences of sequences, maps, optionals or sparse tensors are not supported", byteOffset: reader.absolutePosition)
+                throw .invalidModel(
+                    reason: "sequences of sequences, maps, optionals or sparse tensors are not supported",
+                    byteOffset: reader.absolutePosition)
             } else {
                 try reader.skip(wire)
             }

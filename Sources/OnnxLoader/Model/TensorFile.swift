@@ -7,7 +7,9 @@ public enum TensorFile {
         let file: MappedFile
         do { file = try MappedFile(path: path) } catch { throw .cannotRead(path: path, reason: "\(error)") }
         var decoder = OnnxDecoder(file: file)
-        guard let base = file.bytes else { return ("", (try? Tensor(zeros: [], dtype: .float32)) ?? Tensor(scalar: Float(0))) }
+        guard let base = file.bytes else {
+            return ("", (try? Tensor(zeros: [], dtype: .float32)) ?? Tensor(scalar: Float(0)))
+        }
         var reader = ProtoReader(bytes: UnsafeRawBufferPointer(start: base, count: file.byteCount), origin: 0)
         let (name, tensor) = try decoder.decodeTensor(&reader)
         // The tensor may borrow the mapping; copy so the file can be closed.
@@ -22,7 +24,12 @@ public enum TensorFile {
             let file: MappedFile
             do { file = try MappedFile(path: path) } catch { throw .cannotRead(path: path, reason: "\(error)") }
             var decoder = OnnxDecoder(file: file)
-            guard let base = file.bytes else { return type.map { if case .optional = $0 { return .optional(nil) }; return .sequence([]) } ?? .sequence([]) }
+            guard let base = file.bytes else {
+                return type.map {
+                    if case .optional = $0 { return .optional(nil) }
+                    return .sequence([])
+                } ?? .sequence([])
+            }
             var reader = ProtoReader(bytes: UnsafeRawBufferPointer(start: base, count: file.byteCount), origin: 0)
             if case .sequence? = type { return try decoder.decodeSequence(&reader) }
             return try decoder.decodeOptional(&reader)
@@ -42,12 +49,16 @@ public enum TensorFile {
         } else {
             let dense = tensor.contiguous()
             let byteCount = dense.count * tensor.dtype.byteSize
-            var bytes = withExtendedLifetime(dense) { dense.baseAddress.map { Array(UnsafeRawBufferPointer(start: $0, count: byteCount)) } ?? [] }
+            var bytes = withExtendedLifetime(dense) {
+                dense.baseAddress.map { Array(UnsafeRawBufferPointer(start: $0, count: byteCount)) } ?? []
+            }
             if let bits = tensor.dtype.packedBits {
                 // Pack sub-byte values, lowest bits first.
                 let perByte = 8 / bits, mask = UInt8((1 << bits) - 1)
                 var packed = [UInt8](repeating: 0, count: (bytes.count + perByte - 1) / perByte)
-                for (i, value) in bytes.enumerated() { packed[i / perByte] |= (value & mask) << UInt8((i % perByte) * bits) }
+                for (i, value) in bytes.enumerated() {
+                    packed[i / perByte] |= (value & mask) << UInt8((i % perByte) * bits)
+                }
                 bytes = packed
             }
             out.writeBytesField(9, bytes)

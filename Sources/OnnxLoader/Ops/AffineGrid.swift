@@ -9,16 +9,22 @@ func registerAffineGrid(_ registry: inout OperatorRegistry) {
         let alignCorners = attributes.int("align_corners", default: 0) == 1
         return ClosureOperator { inputs in
             let op = "AffineGrid"
-            let theta = try inputs.required(0, op), size = try inputs.required(1, op).intValues(op)
+            let theta = try inputs.required(0), size = try inputs.required(1).intValues(op)
             let spatialRank = size.count - 2
-            guard spatialRank == 2 || spatialRank == 3, theta.rank == 3, theta.shape[0] == size[0], theta.shape[1] == spatialRank,
-                  theta.shape[2] == spatialRank + 1, size.allSatisfy({ $0 >= 0 }) else {
-                throw TensorError.shapeMismatch(op: op, shapes: [theta.shape, size], reason: "theta must be [N, 2, 3] with size [N, C, H, W], or [N, 3, 4] with [N, C, D, H, W]")
+            guard spatialRank == 2 || spatialRank == 3, theta.rank == 3, theta.shape[0] == size[0],
+                theta.shape[1] == spatialRank,
+                theta.shape[2] == spatialRank + 1, size.allSatisfy({ $0 >= 0 })
+            else {
+                throw TensorError.shapeMismatch(
+                    op: op, shapes: [theta.shape, size],
+                    reason: "theta must be [N, 2, 3] with size [N, C, H, W], or [N, 3, 4] with [N, C, D, H, W]")
             }
             let matrices = try theta.cast(to: .float64).scalars(as: Double.self)
             let dims = Array(size.dropFirst(2)), n = size[0]
             func coordinate(_ index: Int, _ count: Int) -> Double {
-                alignCorners ? (count > 1 ? -1 + 2 * Double(index) / Double(count - 1) : -1) : (2 * Double(index) + 1) / Double(count) - 1
+                alignCorners
+                    ? (count > 1 ? -1 + 2 * Double(index) / Double(count - 1) : -1)
+                    : (2 * Double(index) + 1) / Double(count) - 1
             }
             let positions = dims.reduce(1, *)
             var grid = [Double](repeating: 0, count: n * positions * spatialRank)
@@ -33,7 +39,9 @@ func registerAffineGrid(_ registry: inout OperatorRegistry) {
                     }
                     for row in 0..<spatialRank {
                         var value = 0.0
-                        for column in 0...spatialRank { value += matrices[(item * spatialRank + row) * (spatialRank + 1) + column] * point[column] }
+                        for column in 0...spatialRank {
+                            value += matrices[(item * spatialRank + row) * (spatialRank + 1) + column] * point[column]
+                        }
                         grid[(item * positions + position) * spatialRank + row] = value
                     }
                 }

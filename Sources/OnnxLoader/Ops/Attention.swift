@@ -7,8 +7,10 @@ func registerAttention(_ registry: inout OperatorRegistry) {
         let settings = AttentionSettings(
             scale: attributes.float("scale"), isCausal: attributes.int("is_causal", default: 0) == 1,
             qHeads: attributes.int("q_num_heads"), kvHeads: attributes.int("kv_num_heads"),
-            softcap: attributes.float("softcap", default: 0), qkOutputMode: attributes.int("qk_matmul_output_mode", default: 0),
-            leftWindow: attributes.int("left_window_size", default: -1), rightWindow: attributes.int("right_window_size", default: -1))
+            softcap: attributes.float("softcap", default: 0),
+            qkOutputMode: attributes.int("qk_matmul_output_mode", default: 0),
+            leftWindow: attributes.int("left_window_size", default: -1),
+            rightWindow: attributes.int("right_window_size", default: -1))
         return ClosureOperator { inputs in try settings.run(inputs) }
     }
 }
@@ -24,12 +26,13 @@ struct AttentionSettings: Sendable {
     let leftWindow: Int
     let rightWindow: Int
 
-    func run(_ inputs: [Tensor?]) throws -> [Tensor] {
+    func run(_ inputs: OpInputs) throws -> [Tensor] {
         let op = "Attention"
-        var q = try inputs.required(0, op), k = try inputs.required(1, op), v = try inputs.required(2, op)
+        var q = try inputs.required(0), k = try inputs.required(1), v = try inputs.required(2)
         let threeD = q.rank == 3
         guard q.rank == k.rank, k.rank == v.rank, q.rank == 3 || q.rank == 4 else {
-            throw TensorError.shapeMismatch(op: op, shapes: [q.shape, k.shape, v.shape], reason: "Q, K and V must all be 3-D or all 4-D")
+            throw TensorError.shapeMismatch(
+                op: op, shapes: [q.shape, k.shape, v.shape], reason: "Q, K and V must all be 3-D or all 4-D")
         }
         if threeD {
             guard let qHeads, let kvHeads, qHeads > 0, kvHeads > 0 else {
@@ -54,11 +57,14 @@ struct AttentionSettings: Sendable {
             if padding > 0 {
                 var pads = [Int](repeating: 0, count: 2 * mask.rank)
                 pads[2 * mask.rank - 1] = padding
-                let fill = mask.dtype == .bool ? Tensor(scalar: false) : try Tensor(scalar: -Float.infinity).cast(to: mask.dtype)
+                let fill =
+                    mask.dtype == .bool
+                    ? Tensor(scalar: false) : try Tensor(scalar: -Float.infinity).cast(to: mask.dtype)
                 mask = try mask.padded(pads, value: fill)
             }
             if mask.dtype == .bool {
-                mask = try Tensor.select(mask, Tensor(zeros: [], dtype: q.dtype), Tensor(scalar: -Float.infinity).cast(to: q.dtype))
+                mask = try Tensor.select(
+                    mask, Tensor(zeros: [], dtype: q.dtype), Tensor(scalar: -Float.infinity).cast(to: q.dtype))
             }
             bias = try Tensor.binary(.add, bias, mask.cast(to: q.dtype))
         }
@@ -66,7 +72,9 @@ struct AttentionSettings: Sendable {
         // each batch's valid key count (the query block then ends at that count).
         let validKeys = try inputs.optional(6).map { try $0.intValues(op) }
         if let validKeys, validKeys.count != q.shape[0] {
-            throw TensorError.shapeMismatch(op: op, shapes: [validKeys.map { _ in 1 }, q.shape], reason: "nonpad_kv_seqlen needs one count per batch")
+            throw TensorError.shapeMismatch(
+                op: op, shapes: [validKeys.map { _ in 1 }, q.shape],
+                reason: "nonpad_kv_seqlen needs one count per batch")
         }
         if isCausal || leftWindow >= 0 || rightWindow >= 0 || validKeys != nil {
             let batches = validKeys?.count ?? 1
@@ -94,12 +102,14 @@ struct AttentionSettings: Sendable {
         let queryHeads = q.shape[1], keyHeads = keys.shape[1]
         if queryHeads != keyHeads {
             guard keyHeads > 0, queryHeads % keyHeads == 0 else {
-                throw TensorError.shapeMismatch(op: op, shapes: [q.shape, keys.shape], reason: "query heads must be a multiple of key/value heads")
+                throw TensorError.shapeMismatch(
+                    op: op, shapes: [q.shape, keys.shape], reason: "query heads must be a multiple of key/value heads")
             }
             keys = try Self.repeatHeads(keys, times: queryHeads / keyHeads)
             values = try Self.repeatHeads(values, times: queryHeads / keyHeads)
         }
-        var scores = try Tensor.matmul(Tensor.binary(.mul, q, root), Tensor.binary(.mul, keys.transposedLastTwo(), root))
+        var scores = try Tensor.matmul(
+            Tensor.binary(.mul, q, root), Tensor.binary(.mul, keys.transposedLastTwo(), root))
         if softcap > 0 {
             let cap = try Tensor(scalar: softcap).cast(to: scores.dtype)
             scores = try Tensor.binary(.mul, Tensor.binary(.div, scores, cap).unary(.tanh), cap)
@@ -109,7 +119,8 @@ struct AttentionSettings: Sendable {
         if qkOutputMode == 2 { qkOutput = biased }
         var weights = try biased.softmax(axis: -1)
         // Rows whose every key is masked attend to nothing (0, not NaN).
-        let rowMasked = try Tensor.compare(.equal, bias.reduce(.max, axes: [-1], keepDims: true), Tensor(scalar: -Float.infinity).cast(to: bias.dtype))
+        let rowMasked = try Tensor.compare(
+            .equal, bias.reduce(.max, axes: [-1], keepDims: true), Tensor(scalar: -Float.infinity).cast(to: bias.dtype))
         weights = try Tensor.select(rowMasked, Tensor(zeros: [], dtype: weights.dtype), weights)
         if qkOutputMode == 3 { qkOutput = weights }
         var output = try Tensor.matmul(weights, values)
@@ -123,7 +134,8 @@ struct AttentionSettings: Sendable {
     /// [batch, sequence, heads * size] -> [batch, heads, sequence, size].
     static func splitHeads(_ x: Tensor, heads: Int) throws -> Tensor {
         guard x.shape[2] % heads == 0 else {
-            throw TensorError.shapeMismatch(op: "Attention", shapes: [x.shape], reason: "hidden size must divide by \(heads) heads")
+            throw TensorError.shapeMismatch(
+                op: "Attention", shapes: [x.shape], reason: "hidden size must divide by \(heads) heads")
         }
         return try x.reshaped([x.shape[0], x.shape[1], heads, x.shape[2] / heads]).permuted([0, 2, 1, 3])
     }

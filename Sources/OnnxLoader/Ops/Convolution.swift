@@ -24,29 +24,42 @@ struct ConvOperator: OnnxOperator {
         kernelShape = attributes.ints("kernel_shape")
     }
 
-    func run(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0, "Conv"), w = try inputs.required(1, "Conv")
+    func run(_ inputs: OpInputs) throws -> [Tensor] {
+        let x = try inputs.required(0), w = try inputs.required(1)
         let spatial = Array(x.shape.dropFirst(2))
         let kernel = kernelShape ?? Array(w.shape.dropFirst(2))
         let s = strides ?? Array(repeating: 1, count: spatial.count)
         let d = dilations ?? Array(repeating: 1, count: spatial.count)
-        let resolved = try resolvePads(autoPad: autoPad, pads: pads, spatial: spatial, kernel: kernel, strides: s, dilations: d, op: "Conv")
+        let resolved = try resolvePads(
+            autoPad: autoPad, pads: pads, spatial: spatial, kernel: kernel, strides: s, dilations: d, op: inputs.op)
         let bias = inputs.optional(2)
         guard let residual = inputs.optional(3) else {
-            return [try Tensor.conv(x, weight: w, bias: bias, strides: s, pads: resolved, dilations: d, groups: groups, activation: activation,
-                                    winograd: winograd)]
+            return [
+                try Tensor.conv(
+                    x, weight: w, bias: bias, strides: s, pads: resolved, dilations: d, groups: groups,
+                    activation: activation,
+                    winograd: winograd)
+            ]
         }
         let geometry = WindowGeometry(kernel: Array(w.shape.dropFirst(2)), strides: s, dilations: d, pads: resolved)
-        let outputShape = try Array(x.shape.prefix(1)) + Array(w.shape.prefix(1)) + geometry.outputSize(spatial: spatial, op: "Conv")
+        let outputShape =
+            try Array(x.shape.prefix(1)) + Array(w.shape.prefix(1))
+            + geometry.outputSize(spatial: spatial, op: inputs.op)
         if x.dtype == .float32, residual.dtype == .float32, residual.shape == outputShape {
-            return [try Tensor.conv(x, weight: w, bias: bias, strides: s, pads: resolved, dilations: d, groups: groups,
-                                    residual: residual, activation: activation, winograd: winograd)]
+            return [
+                try Tensor.conv(
+                    x, weight: w, bias: bias, strides: s, pads: resolved, dilations: d, groups: groups,
+                    residual: residual, activation: activation, winograd: winograd)
+            ]
         }
         let y = try Tensor.conv(x, weight: w, bias: bias, strides: s, pads: resolved, dilations: d, groups: groups)
         // A broadcast residual or another dtype: the Add and the activation as separate passes.
         let sum = try Tensor.binary(.add, y, residual)
         guard activation != .identity else { return [sum] }
-        return [try sum.dtype == .float32 ? sum.activated(activation) : sum.cast(to: .float32).activated(activation).cast(to: sum.dtype)]
+        return [
+            try sum.dtype == .float32
+                ? sum.activated(activation) : sum.cast(to: .float32).activated(activation).cast(to: sum.dtype)
+        ]
     }
 }
 
@@ -56,8 +69,8 @@ struct ConvOperator: OnnxOperator {
 struct InvertedResidualOperator: OnnxOperator {
     let block: InvertedResidualBlock
 
-    func run(_ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try inputs.required(0, "Conv")
+    func run(_ inputs: OpInputs) throws -> [Tensor] {
+        let x = try inputs.required(0)
         guard let residual = inputs.optional(1) else { return [try block(x)] }
         if residual.dtype == .float32, residual.shape == block.outputShape(input: x.shape) {
             return [try block(x, residual: residual)]
@@ -68,7 +81,9 @@ struct InvertedResidualOperator: OnnxOperator {
 }
 
 /// Explicit begin/end pads for an ONNX `auto_pad` setting (NOTSET uses `pads`, default zeros).
-func resolvePads(autoPad: String, pads: [Int]?, spatial: [Int], kernel: [Int], strides: [Int], dilations: [Int], op: String) throws -> [Int] {
+func resolvePads(
+    autoPad: String, pads: [Int]?, spatial: [Int], kernel: [Int], strides: [Int], dilations: [Int], op: String
+) throws -> [Int] {
     let rank = spatial.count
     switch autoPad {
     case "NOTSET", "":
@@ -77,7 +92,9 @@ func resolvePads(autoPad: String, pads: [Int]?, spatial: [Int], kernel: [Int], s
         return Array(repeating: 0, count: 2 * rank)
     case "SAME_UPPER", "SAME_LOWER":
         guard kernel.count == rank, strides.count == rank, dilations.count == rank else {
-            throw TensorError.invalidArgument(op: op, reason: "kernel \(kernel), strides \(strides), dilations \(dilations) do not fit \(rank) spatial dims")
+            throw TensorError.invalidArgument(
+                op: op,
+                reason: "kernel \(kernel), strides \(strides), dilations \(dilations) do not fit \(rank) spatial dims")
         }
         var begin = [Int](), end = [Int]()
         for i in 0..<rank {
@@ -103,17 +120,20 @@ func registerConvTranspose(_ registry: inout OperatorRegistry) {
         let outputShapeAttribute = attributes.ints("output_shape")
         let groups = attributes.int("group", default: 1)
         return ClosureOperator { inputs in
-            let x = try inputs.required(0, "ConvTranspose"), w = try inputs.required(1, "ConvTranspose")
+            let x = try inputs.required(0), w = try inputs.required(1)
             let rank = x.rank - 2
             guard rank >= 1, w.rank == x.rank else {
-                throw TensorError.shapeMismatch(op: "ConvTranspose", shapes: [x.shape, w.shape], reason: "needs [N, C, spatial...] and a weight of the same rank")
+                throw TensorError.shapeMismatch(
+                    op: inputs.op, shapes: [x.shape, w.shape],
+                    reason: "needs [N, C, spatial...] and a weight of the same rank")
             }
             let kernel = Array(w.shape.dropFirst(2))
             let strides = stridesAttribute ?? Array(repeating: 1, count: rank)
             let dilations = dilationsAttribute ?? Array(repeating: 1, count: rank)
             let outputPadding = outputPaddingAttribute ?? Array(repeating: 0, count: rank)
             guard strides.count == rank, dilations.count == rank, outputPadding.count >= rank else {
-                throw TensorError.invalidArgument(op: "ConvTranspose", reason: "strides, dilations and output_padding need \(rank) entries")
+                throw TensorError.invalidArgument(
+                    op: inputs.op, reason: "strides, dilations and output_padding need \(rank) entries")
             }
             let spatial = Array(x.shape.dropFirst(2))
             // The full (unpadded) output extent per dim.
@@ -129,13 +149,19 @@ func registerConvTranspose(_ registry: inout OperatorRegistry) {
                 pads = splitPadding(total: (0..<rank).map { full[$0] - requested[$0] }, upper: autoPad != "SAME_LOWER")
             } else if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
                 outputShape = (0..<rank).map { spatial[$0] * strides[$0] }
-                pads = splitPadding(total: (0..<rank).map { full[$0] - outputShape[$0] }, upper: autoPad == "SAME_UPPER")
+                pads = splitPadding(
+                    total: (0..<rank).map { full[$0] - outputShape[$0] }, upper: autoPad == "SAME_UPPER")
             } else {
-                pads = autoPad == "VALID" ? Array(repeating: 0, count: 2 * rank) : (padsAttribute ?? Array(repeating: 0, count: 2 * rank))
+                pads =
+                    autoPad == "VALID"
+                    ? Array(repeating: 0, count: 2 * rank) : (padsAttribute ?? Array(repeating: 0, count: 2 * rank))
                 outputShape = (0..<rank).map { full[$0] - pads[$0] - pads[$0 + rank] }
             }
-            return [try Tensor.convTranspose(x, weight: w, bias: inputs.optional(2), outputShape: outputShape, strides: strides,
-                                             pads: pads, dilations: dilations, groups: groups)]
+            return [
+                try Tensor.convTranspose(
+                    x, weight: w, bias: inputs.optional(2), outputShape: outputShape, strides: strides,
+                    pads: pads, dilations: dilations, groups: groups)
+            ]
         }
     }
 }

@@ -12,15 +12,21 @@ func registerDFT(_ registry: inout OperatorRegistry) {
         let attributeAxis = attributes.int("axis", default: 1)
         return ClosureOperator { inputs in
             let op = "DFT"
-            let x = try inputs.required(0, op)
+            let x = try inputs.required(0)
             guard x.rank >= 2, x.shape[x.rank - 1] == 1 || x.shape[x.rank - 1] == 2 else {
-                throw TensorError.shapeMismatch(op: op, shapes: [x.shape], reason: "the last dim must be 1 (real) or 2 (complex)")
+                throw TensorError.shapeMismatch(
+                    op: op, shapes: [x.shape], reason: "the last dim must be 1 (real) or 2 (complex)")
             }
-            var axis = axisFromInput ? (try inputs.optional(2).map { try $0.intValues(op).first ?? -2 } ?? -2) : attributeAxis
+            var axis =
+                axisFromInput ? (try inputs.optional(2).map { try $0.intValues(op).first ?? -2 } ?? -2) : attributeAxis
             axis = ((axis % x.rank) + x.rank) % x.rank
-            guard axis < x.rank - 1 else { throw TensorError.invalidArgument(op: op, reason: "axis \(axis) is the complex dimension") }
+            guard axis < x.rank - 1 else {
+                throw TensorError.invalidArgument(op: op, reason: "axis \(axis) is the complex dimension")
+            }
             let size = x.shape[axis]
-            let length = try inputs.optional(1).map { try $0.intValues(op).first ?? size } ?? (inverse && onesided ? 2 * (size - 1) : size)
+            let length =
+                try inputs.optional(1).map { try $0.intValues(op).first ?? size }
+                ?? (inverse && onesided ? 2 * (size - 1) : size)
             guard length > 0 else { throw TensorError.invalidArgument(op: op, reason: "dft_length must be positive") }
             let values = try x.cast(to: .float64).scalars(as: Double.self)
             let complex = x.shape[x.rank - 1] == 2
@@ -48,7 +54,9 @@ func registerDFT(_ registry: inout OperatorRegistry) {
                     } else {
                         for k in 0..<min(length, size) { signal[k] = element(o, k, i) }
                     }
-                    for (bin, (real, imaginary)) in discreteFourier(signal, bins: outLength, inverse: inverse).enumerated() {
+                    for (bin, (real, imaginary)) in discreteFourier(signal, bins: outLength, inverse: inverse)
+                        .enumerated()
+                    {
                         let base = ((o * outLength + bin) * inner + i) * (outComplex ? 2 : 1)
                         output[base] = real
                         if outComplex { output[base + 1] = imaginary }
@@ -88,18 +96,20 @@ func registerSTFT(_ registry: inout OperatorRegistry) {
         let onesided = attributes.int("onesided", default: 1) == 1
         return ClosureOperator { inputs in
             let op = "STFT"
-            let x = try inputs.required(0, op)
+            let x = try inputs.required(0)
             guard x.rank == 3, x.shape[2] == 1 || x.shape[2] == 2 else {
-                throw TensorError.shapeMismatch(op: op, shapes: [x.shape], reason: "signal must be [batch, length, 1 | 2]")
+                throw TensorError.shapeMismatch(
+                    op: op, shapes: [x.shape], reason: "signal must be [batch, length, 1 | 2]")
             }
-            guard let step = try inputs.required(1, op).intValues(op).first, step > 0 else {
+            guard let step = try inputs.required(1).intValues(op).first, step > 0 else {
                 throw TensorError.invalidArgument(op: op, reason: "frame_step must be a positive scalar")
             }
             let window = try inputs.optional(2).map { try $0.cast(to: .float64).scalars(as: Double.self) }
             let frameLength = try inputs.optional(3).map { try $0.intValues(op).first ?? 0 } ?? window?.count ?? 0
             let (batch, length, complex) = (x.shape[0], x.shape[1], x.shape[2] == 2)
             guard frameLength > 0, frameLength <= length, window.map({ $0.count == frameLength }) ?? true else {
-                throw TensorError.invalidArgument(op: op, reason: "frame_length \(frameLength) must be positive, fit the signal and match the window")
+                throw TensorError.invalidArgument(
+                    op: op, reason: "frame_length \(frameLength) must be positive, fit the signal and match the window")
             }
             let values = try x.cast(to: .float64).scalars(as: Double.self)
             let frames = (length - frameLength) / step + 1

@@ -11,30 +11,41 @@ func registerDeformConv(_ registry: inout OperatorRegistry) {
         let padsAttribute = attributes.ints("pads"), kernelAttribute = attributes.ints("kernel_shape")
         return ClosureOperator { inputs in
             let op = "DeformConv"
-            let x = try inputs.required(0, op), w = try inputs.required(1, op), offset = try inputs.required(2, op)
+            let x = try inputs.required(0), w = try inputs.required(1), offset = try inputs.required(2)
             guard x.rank == 4, w.rank == 4, offset.rank == 4 else {
-                throw TensorError.shapeMismatch(op: op, shapes: [x.shape, w.shape, offset.shape], reason: "only 2-D deformable convolution: X, W and offset must be rank 4")
+                throw TensorError.shapeMismatch(
+                    op: op, shapes: [x.shape, w.shape, offset.shape],
+                    reason: "only 2-D deformable convolution: X, W and offset must be rank 4")
             }
             let (n, c, h, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
             let (m, cg) = (w.shape[0], w.shape[1])
             let kernel = kernelAttribute ?? [w.shape[2], w.shape[3]]
-            let strides = stridesAttribute ?? [1, 1], dilations = dilationsAttribute ?? [1, 1], pads = padsAttribute ?? [0, 0, 0, 0]
+            let strides = stridesAttribute ?? [1, 1], dilations = dilationsAttribute ?? [1, 1],
+                pads = padsAttribute ?? [0, 0, 0, 0]
             let (kh, kw, oh, ow) = (kernel[0], kernel[1], offset.shape[2], offset.shape[3])
-            guard kernel.count == 2, strides.count == 2, dilations.count == 2, pads.count == 4, groups > 0, offsetGroups > 0,
-                  c == cg * groups, m % groups == 0, c % offsetGroups == 0, offset.shape[0] == n,
-                  offset.shape[1] == offsetGroups * kh * kw * 2,
-                  oh == (h + pads[0] + pads[2] - ((kh - 1) * dilations[0] + 1)) / strides[0] + 1,
-                  ow == (width + pads[1] + pads[3] - ((kw - 1) * dilations[1] + 1)) / strides[1] + 1 else {
-                throw TensorError.shapeMismatch(op: op, shapes: [x.shape, w.shape, offset.shape],
-                                                reason: "channels, groups, offset_group, kernel, strides, pads and the offset's shape do not agree")
+            guard kernel.count == 2, strides.count == 2, dilations.count == 2, pads.count == 4, groups > 0,
+                offsetGroups > 0,
+                c == cg * groups, m % groups == 0, c % offsetGroups == 0, offset.shape[0] == n,
+                offset.shape[1] == offsetGroups * kh * kw * 2,
+                oh == (h + pads[0] + pads[2] - ((kh - 1) * dilations[0] + 1)) / strides[0] + 1,
+                ow == (width + pads[1] + pads[3] - ((kw - 1) * dilations[1] + 1)) / strides[1] + 1
+            else {
+                throw TensorError.shapeMismatch(
+                    op: op, shapes: [x.shape, w.shape, offset.shape],
+                    reason: "channels, groups, offset_group, kernel, strides, pads and the offset's shape do not agree")
             }
             let mask = inputs.optional(4)
             if let mask, mask.shape != [n, offsetGroups * kh * kw, oh, ow] {
-                throw TensorError.shapeMismatch(op: op, shapes: [mask.shape], reason: "mask must be [\(n), \(offsetGroups * kh * kw), \(oh), \(ow)]")
+                throw TensorError.shapeMismatch(
+                    op: op, shapes: [mask.shape], reason: "mask must be [\(n), \(offsetGroups * kh * kw), \(oh), \(ow)]"
+                )
             }
             let bias = inputs.optional(3)
-            if let bias, bias.shape != [m] { throw TensorError.shapeMismatch(op: op, shapes: [bias.shape], reason: "bias must be [\(m)]") }
-            let data = try x.cast(to: .float32).scalars(as: Float.self), shifts = try offset.cast(to: .float32).scalars(as: Float.self)
+            if let bias, bias.shape != [m] {
+                throw TensorError.shapeMismatch(op: op, shapes: [bias.shape], reason: "bias must be [\(m)]")
+            }
+            let data = try x.cast(to: .float32).scalars(as: Float.self),
+                shifts = try offset.cast(to: .float32).scalars(as: Float.self)
             let scales = try mask.map { try $0.cast(to: .float32).scalars(as: Float.self) }
             let taps = kh * kw, positions = oh * ow, perOffsetGroup = c / offsetGroups
             let weights = try w.cast(to: .float32).reshaped([groups, m / groups, cg * taps])
@@ -52,9 +63,14 @@ func registerDeformConv(_ registry: inout OperatorRegistry) {
                                     let position = i * ow + j
                                     let base = ((b * offsetGroups + group) * taps + tap) * 2 * positions + position
                                     let y = Float(i * strides[0] - pads[0] + ky * dilations[0]) + shifts[base]
-                                    let xCoordinate = Float(j * strides[1] - pads[1] + kx * dilations[1]) + shifts[base + positions]
-                                    let scale = scales.map { $0[((b * offsetGroups + group) * taps + tap) * positions + position] } ?? 1
-                                    columns[(channel * taps + tap) * positions + position] = scale * bilinear(data, plane, h, width, y, xCoordinate)
+                                    let xCoordinate =
+                                        Float(j * strides[1] - pads[1] + kx * dilations[1]) + shifts[base + positions]
+                                    let scale =
+                                        scales.map {
+                                            $0[((b * offsetGroups + group) * taps + tap) * positions + position]
+                                        } ?? 1
+                                    columns[(channel * taps + tap) * positions + position] =
+                                        scale * bilinear(data, plane, h, width, y, xCoordinate)
                                 }
                             }
                         }
@@ -78,5 +94,6 @@ private func bilinear(_ data: [Float], _ plane: Int, _ height: Int, _ width: Int
     func at(_ row: Int, _ column: Int) -> Float {
         row >= 0 && row < height && column >= 0 && column < width ? data[plane + row * width + column] : 0
     }
-    return (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1))
+    return (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy
+        * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1))
 }

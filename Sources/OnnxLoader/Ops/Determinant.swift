@@ -5,9 +5,10 @@ import TensorCore
 func registerDeterminant(_ registry: inout OperatorRegistry) {
     registry.register("Det", since: [11, 22]) { _ in
         ClosureOperator { inputs in
-            let x = try inputs.required(0, "Det")
+            let x = try inputs.required(0)
             guard x.rank >= 2, x.shape[x.rank - 1] == x.shape[x.rank - 2] else {
-                throw TensorError.shapeMismatch(op: "Det", shapes: [x.shape], reason: "Det needs square matrices in the last two dims")
+                throw TensorError.shapeMismatch(
+                    op: inputs.op, shapes: [x.shape], reason: "Det needs square matrices in the last two dims")
             }
             let size = x.shape[x.rank - 1]
             let values = try x.cast(to: .float64).scalars(as: Double.self)
@@ -19,8 +20,12 @@ func registerDeterminant(_ registry: inout OperatorRegistry) {
                 var determinant = 1.0
                 for column in 0..<size {
                     var pivot = column
-                    for row in (column + 1)..<max(size, column + 1) where abs(a[row * size + column]) > abs(a[pivot * size + column]) { pivot = row }
-                    if a[pivot * size + column] == 0 { determinant = 0; break }
+                    for row in (column + 1)..<max(size, column + 1)
+                    where abs(a[row * size + column]) > abs(a[pivot * size + column]) { pivot = row }
+                    if a[pivot * size + column] == 0 {
+                        determinant = 0
+                        break
+                    }
                     if pivot != column {
                         for k in 0..<size { a.swapAt(pivot * size + k, column * size + k) }
                         determinant = -determinant

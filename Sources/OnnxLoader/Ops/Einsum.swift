@@ -8,7 +8,7 @@ func registerEinsum(_ registry: inout OperatorRegistry) {
     registry.register("Einsum", since: [12]) { attributes in
         let equation = attributes.string("equation") ?? ""
         return ClosureOperator { inputs in
-            let operands = try (0..<inputs.count).map { index in try inputs.required(index, "Einsum") }
+            let operands = try (0..<inputs.count).map { index in try inputs.required(index) }
             return [try EinsumEquation(equation, operandCount: operands.count).evaluate(operands)]
         }
     }
@@ -24,20 +24,25 @@ struct EinsumEquation {
     init(_ equation: String, operandCount: Int) throws {
         let text = equation.filter { $0 != " " }
         let sides = text.components(separatedBy: "->")
-        guard sides.count <= 2 else { throw TensorError.invalidArgument(op: "Einsum", reason: "equation '\(equation)' has more than one '->'") }
+        guard sides.count <= 2 else {
+            throw TensorError.invalidArgument(op: "Einsum", reason: "equation '\(equation)' has more than one '->'")
+        }
         func term(_ part: String) throws -> (labels: [Character], ellipsisAt: Int?) {
             var labels: [Character] = []
             var ellipsisAt: Int?
             var rest = Substring(part)
             while let first = rest.first {
                 if rest.hasPrefix("...") {
-                    guard ellipsisAt == nil else { throw TensorError.invalidArgument(op: "Einsum", reason: "'\(part)' has two ellipses") }
+                    guard ellipsisAt == nil else {
+                        throw TensorError.invalidArgument(op: "Einsum", reason: "'\(part)' has two ellipses")
+                    }
                     ellipsisAt = labels.count
                     rest = rest.dropFirst(3)
                     continue
                 }
                 guard first.isLetter, first.isASCII else {
-                    throw TensorError.invalidArgument(op: "Einsum", reason: "'\(first)' in equation '\(equation)' is not a letter")
+                    throw TensorError.invalidArgument(
+                        op: "Einsum", reason: "'\(first)' in equation '\(equation)' is not a letter")
                 }
                 labels.append(first)
                 rest = rest.dropFirst()
@@ -46,7 +51,9 @@ struct EinsumEquation {
         }
         terms = try sides[0].components(separatedBy: ",").map(term)
         guard terms.count == operandCount else {
-            throw TensorError.invalidArgument(op: "Einsum", reason: "equation '\(equation)' names \(terms.count) inputs, the node has \(operandCount)")
+            throw TensorError.invalidArgument(
+                op: "Einsum", reason: "equation '\(equation)' names \(terms.count) inputs, the node has \(operandCount)"
+            )
         }
         output = sides.count == 2 ? try term(sides[1]) : nil
     }
@@ -58,7 +65,9 @@ struct EinsumEquation {
         for (term, operand) in zip(terms, operands) {
             let covered = operand.rank - term.labels.count
             guard covered >= 0, term.ellipsisAt != nil || covered == 0 else {
-                throw TensorError.shapeMismatch(op: op, shapes: [operand.shape], reason: "term '\(String(term.labels))' does not match rank \(operand.rank)")
+                throw TensorError.shapeMismatch(
+                    op: op, shapes: [operand.shape],
+                    reason: "term '\(String(term.labels))' does not match rank \(operand.rank)")
             }
             broadcastRank = max(broadcastRank, covered)
         }
@@ -73,18 +82,27 @@ struct EinsumEquation {
         for (term, operand) in zip(terms, operands) {
             let covered = operand.rank - term.labels.count
             var labels = term.labels.map(number)
-            if let at = term.ellipsisAt { labels.insert(contentsOf: (0..<covered).map { 52 + broadcastRank - covered + $0 }, at: at) }
+            if let at = term.ellipsisAt {
+                labels.insert(contentsOf: (0..<covered).map { 52 + broadcastRank - covered + $0 }, at: at)
+            }
             for (axis, label) in labels.enumerated() {
                 let size = operand.shape[axis]
                 if label >= 52 {
                     // Broadcast: 1 stretches to the other size.
-                    if sizes[label] <= 1 { sizes[label] = size } else if size != 1, size != sizes[label] {
-                        throw TensorError.shapeMismatch(op: op, shapes: operands.map(\.shape), reason: "broadcast dimensions do not match")
+                    if sizes[label] <= 1 {
+                        sizes[label] = size
+                    } else if size != 1, size != sizes[label] {
+                        throw TensorError.shapeMismatch(
+                            op: op, shapes: operands.map(\.shape), reason: "broadcast dimensions do not match")
                     }
                 } else if sizes[label] < 0 {
                     sizes[label] = size
                 } else if sizes[label] != size {
-                    throw TensorError.shapeMismatch(op: op, shapes: operands.map(\.shape), reason: "label '\(Character(UnicodeScalar(UInt8(label < 26 ? label + 97 : label - 26 + 65))))' has sizes \(sizes[label]) and \(size)")
+                    throw TensorError.shapeMismatch(
+                        op: op, shapes: operands.map(\.shape),
+                        reason:
+                            "label '\(Character(UnicodeScalar(UInt8(label < 26 ? label + 97 : label - 26 + 65))))' has sizes \(sizes[label]) and \(size)"
+                    )
                 }
             }
             for label in Set(labels) { counts[label] += 1 }
@@ -95,17 +113,22 @@ struct EinsumEquation {
         if let output {
             outputLabels = output.labels.map(number)
             for label in outputLabels where label < 52 && sizes[label] < 0 {
-                throw TensorError.invalidArgument(op: op, reason: "output label '\(String(output.labels))' is not in any input")
+                throw TensorError.invalidArgument(
+                    op: op, reason: "output label '\(String(output.labels))' is not in any input")
             }
             let broadcast = (0..<broadcastRank).map { 52 + $0 }
-            if let at = output.ellipsisAt { outputLabels.insert(contentsOf: broadcast, at: at) } else if broadcastRank > 0, broadcast.contains(where: { sizes[$0] > 1 }) {
+            if let at = output.ellipsisAt {
+                outputLabels.insert(contentsOf: broadcast, at: at)
+            } else if broadcastRank > 0, broadcast.contains(where: { sizes[$0] > 1 }) {
                 throw TensorError.invalidArgument(op: op, reason: "the output drops broadcast dimensions without '...'")
             }
         } else {
-            outputLabels = (0..<broadcastRank).map { 52 + $0 } + (0..<52).filter { counts[$0] == 1 }.sorted { a, b in
-                // Alphabetical: uppercase before lowercase, as numpy sorts characters.
-                (a < 26 ? a + 26 : a - 26) < (b < 26 ? b + 26 : b - 26)
-            }
+            outputLabels =
+                (0..<broadcastRank).map { 52 + $0 }
+                + (0..<52).filter { counts[$0] == 1 }.sorted { a, b in
+                    // Alphabetical: uppercase before lowercase, as numpy sorts characters.
+                    (a < 26 ? a + 26 : a - 26) < (b < 26 ? b + 26 : b - 26)
+                }
         }
         let summed = (0..<sizes.count).filter { sizes[$0] >= 0 && !outputLabels.contains($0) }
         let loopLabels = outputLabels + summed
@@ -120,7 +143,9 @@ struct EinsumEquation {
         for (index, (labels, operand)) in zip(termLabels, operands).enumerated() {
             var step = 1
             for axis in (0..<labels.count).reversed() {
-                if operand.shape[axis] > 1, let position = loopLabels.firstIndex(of: labels[axis]) { strides[index][position] += step }
+                if operand.shape[axis] > 1, let position = loopLabels.firstIndex(of: labels[axis]) {
+                    strides[index][position] += step
+                }
                 step *= operand.shape[axis]
             }
         }

@@ -5,7 +5,9 @@ import TensorCore
 /// `y` from them. The forward values are recomputed from the node's inputs (the values of `xs`).
 func registerGradient(_ registry: inout OperatorRegistry) {
     registry.register("Gradient", domain: "ai.onnx.preview.training", since: [1]) { attributes in
-        guard case let .strings(rawXs)? = attributes.node.attributes["xs"], let y = attributes.string("y"), let graph = attributes.graph else {
+        guard case let .strings(rawXs)? = attributes.node.attributes["xs"], let y = attributes.string("y"),
+            let graph = attributes.graph
+        else {
             throw attributes.error("needs the xs and y attributes")
         }
         let xs = rawXs.map { String(decoding: $0, as: UTF8.self) }
@@ -16,14 +18,16 @@ func registerGradient(_ registry: inout OperatorRegistry) {
                 throw attributes.error("cannot differentiate through \(node.opType) (node '\(node.name)')")
             }
             path.insert(node, at: 0)
-            node.inputs.forEach { needed.insert($0) }
+            needed.formUnion(node.inputs)
         }
         let forward = path
         return ClosureOperator { inputs in
             var values: [String: Tensor] = graph.initializers
             for (name, tensor) in zip(xs, inputs) { if let tensor { values[name] = tensor } }
             func value(_ name: String) throws -> Tensor {
-                guard let tensor = values[name] else { throw TensorError.invalidArgument(op: "Gradient", reason: "'\(name)' is not computable from xs") }
+                guard let tensor = values[name] else {
+                    throw TensorError.invalidArgument(op: inputs.op, reason: "'\(name)' is not computable from xs")
+                }
                 return tensor
             }
             for node in forward {
@@ -41,7 +45,8 @@ func registerGradient(_ registry: inout OperatorRegistry) {
             }
             var gradients: [String: Tensor] = [:]
             let output = try value(y)
-            gradients[y] = try Tensor.binary(.add, Tensor(zeros: output.shape, dtype: output.dtype), Tensor(scalar: 1.0).cast(to: output.dtype))
+            gradients[y] = try Tensor.binary(
+                .add, Tensor(zeros: output.shape, dtype: output.dtype), Tensor(scalar: 1.0).cast(to: output.dtype))
             func accumulate(_ name: String, _ gradient: Tensor) throws {
                 // Sum over the dims broadcasting added, back to the value's shape.
                 let target = try value(name).shape
@@ -68,12 +73,16 @@ func registerGradient(_ registry: inout OperatorRegistry) {
                 case "Div":
                     let b = try value(node.inputs[1])
                     try accumulate(a, Tensor.binary(.div, g, b))
-                    try accumulate(node.inputs[1], Tensor.binary(.div, Tensor.binary(.mul, g, value(a)), Tensor.binary(.mul, b, b)).unary(.negate))
+                    try accumulate(
+                        node.inputs[1],
+                        Tensor.binary(.div, Tensor.binary(.mul, g, value(a)), Tensor.binary(.mul, b, b)).unary(.negate))
                 case "Neg": try accumulate(a, g.unary(.negate))
                 default: try accumulate(a, g)
                 }
             }
-            return try xs.map { name in try gradients[name] ?? Tensor(zeros: value(name).shape, dtype: value(name).dtype) }
+            return try xs.map { name in
+                try gradients[name] ?? Tensor(zeros: value(name).shape, dtype: value(name).dtype)
+            }
         }
     }
 }

@@ -12,19 +12,24 @@ func registerGridSample(_ registry: inout OperatorRegistry) {
         let mode = written == "bilinear" ? "linear" : written == "bicubic" ? "cubic" : written
         guard ["nearest", "linear", "cubic"].contains(mode) else { throw attributes.error("unknown mode '\(mode)'") }
         let padding = attributes.string("padding_mode", default: "zeros")
-        guard ["zeros", "border", "reflection"].contains(padding) else { throw attributes.error("unknown padding_mode '\(padding)'") }
+        guard ["zeros", "border", "reflection"].contains(padding) else {
+            throw attributes.error("unknown padding_mode '\(padding)'")
+        }
         let alignCorners = attributes.int("align_corners", default: 0) == 1
         return ClosureOperator { inputs in
             let op = "GridSample"
-            let x = try inputs.required(0, op), grid = try inputs.required(1, op)
+            let x = try inputs.required(0), grid = try inputs.required(1)
             let rank = x.rank - 2
             guard rank >= 1, grid.rank == x.rank, grid.shape[0] == x.shape[0], grid.shape[grid.rank - 1] == rank else {
-                throw TensorError.shapeMismatch(op: op, shapes: [x.shape, grid.shape], reason: "grid must be [N, out..., \(rank)] for X [N, C, \(rank) spatial dims]")
+                throw TensorError.shapeMismatch(
+                    op: op, shapes: [x.shape, grid.shape],
+                    reason: "grid must be [N, out..., \(rank)] for X [N, C, \(rank) spatial dims]")
             }
             let (n, c) = (x.shape[0], x.shape[1])
             let dims = Array(x.shape.dropFirst(2)), outDims = Array(grid.shape.dropFirst().dropLast())
             let planeSize = dims.reduce(1, *), outSize = outDims.reduce(1, *)
-            let values = try x.cast(to: .float64).scalars(as: Double.self), coordinates = try grid.cast(to: .float64).scalars(as: Double.self)
+            let values = try x.cast(to: .float64).scalars(as: Double.self),
+                coordinates = try grid.cast(to: .float64).scalars(as: Double.self)
             var output = [Double](repeating: 0, count: n * c * outSize)
             func reflect(_ value: Double, _ low: Double, _ high: Double) -> Double {
                 let span = high - low
@@ -41,8 +46,11 @@ func registerGridSample(_ registry: inout OperatorRegistry) {
             }
             func cubic(_ t: Double) -> [Double] {
                 let a = -0.75, s = abs(t)
-                return [((a * (s + 1) - 5 * a) * (s + 1) + 8 * a) * (s + 1) - 4 * a, ((a + 2) * s - (a + 3)) * s * s + 1,
-                        ((a + 2) * (1 - s) - (a + 3)) * (1 - s) * (1 - s) + 1, ((a * (2 - s) - 5 * a) * (2 - s) + 8 * a) * (2 - s) - 4 * a]
+                return [
+                    ((a * (s + 1) - 5 * a) * (s + 1) + 8 * a) * (s + 1) - 4 * a, ((a + 2) * s - (a + 3)) * s * s + 1,
+                    ((a + 2) * (1 - s) - (a + 3)) * (1 - s) * (1 - s) + 1,
+                    ((a * (2 - s) - 5 * a) * (2 - s) + 8 * a) * (2 - s) - 4 * a,
+                ]
             }
             for item in 0..<n {
                 for position in 0..<outSize {
@@ -51,11 +59,17 @@ func registerGridSample(_ registry: inout OperatorRegistry) {
                     for axis in 0..<rank {
                         let size = dims[axis]
                         let normalised = coordinates[(item * outSize + position) * rank + (rank - 1 - axis)]
-                        var value = alignCorners ? (normalised + 1) / 2 * Double(size - 1) : ((normalised + 1) * Double(size) - 1) / 2
+                        var value =
+                            alignCorners
+                            ? (normalised + 1) / 2 * Double(size - 1) : ((normalised + 1) * Double(size) - 1) / 2
                         let low = alignCorners ? 0 : -0.5, high = alignCorners ? Double(size - 1) : Double(size) - 0.5
                         if mode == "nearest" { value = value.rounded(.toNearestOrEven) }
                         if value < low || value > high {
-                            if padding == "border" { value = min(max(value, 0), Double(size - 1)) } else if padding == "reflection" { value = reflect(value, low, high) }
+                            if padding == "border" {
+                                value = min(max(value, 0), Double(size - 1))
+                            } else if padding == "reflection" {
+                                value = reflect(value, low, high)
+                            }
                         }
                         func pixel(_ index: Int) -> Int {
                             if index >= 0 && index < size { return index }
@@ -85,7 +99,10 @@ func registerGridSample(_ registry: inout OperatorRegistry) {
                             var flat = 0, weight = 1.0, zero = false
                             for axis in 0..<rank {
                                 let tap = taps[axis][counter[axis]]
-                                if tap.index < 0 { zero = true; break }
+                                if tap.index < 0 {
+                                    zero = true
+                                    break
+                                }
                                 flat = flat * dims[axis] + tap.index
                                 weight *= tap.weight
                             }

@@ -9,18 +9,20 @@ func registerGroupNormalization(_ registry: inout OperatorRegistry) {
         let groups = attributes.int("num_groups", default: 0)
         let perChannel = attributes.opset >= 21
         return ClosureOperator { inputs in
-            let x = try inputs.required(0, "GroupNormalization")
-            let scale = try inputs.required(1, "GroupNormalization").cast(to: .float64).scalars(as: Double.self)
-            let bias = try inputs.required(2, "GroupNormalization").cast(to: .float64).scalars(as: Double.self)
+            let x = try inputs.required(0)
+            let scale = try inputs.required(1).cast(to: .float64).scalars(as: Double.self)
+            let bias = try inputs.required(2).cast(to: .float64).scalars(as: Double.self)
             guard x.rank >= 2, groups > 0, x.shape[1] % groups == 0 else {
-                throw TensorError.shapeMismatch(op: "GroupNormalization", shapes: [x.shape], reason: "channels must divide into num_groups = \(groups)")
+                throw TensorError.shapeMismatch(
+                    op: inputs.op, shapes: [x.shape], reason: "channels must divide into num_groups = \(groups)")
             }
             let (n, c) = (x.shape[0], x.shape[1])
             let spatial = x.shape.dropFirst(2).reduce(1, *)
             let perGroup = c / groups
             guard scale.count == (perChannel ? c : groups), bias.count == scale.count else {
-                throw TensorError.shapeMismatch(op: "GroupNormalization", shapes: [x.shape, [scale.count], [bias.count]],
-                                                reason: "scale and bias need \(perChannel ? c : groups) values")
+                throw TensorError.shapeMismatch(
+                    op: inputs.op, shapes: [x.shape, [scale.count], [bias.count]],
+                    reason: "scale and bias need \(perChannel ? c : groups) values")
             }
             var values = try x.cast(to: .float64).scalars(as: Double.self)
             let groupSize = perGroup * spatial

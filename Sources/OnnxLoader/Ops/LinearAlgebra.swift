@@ -3,15 +3,16 @@ import TensorCore
 /// MatMul and Gemm.
 func registerLinearAlgebra(_ registry: inout OperatorRegistry) {
     registry.register("MatMul", since: [1, 9, 13]) { _ in
-        ClosureOperator { inputs in [try Tensor.matmul(inputs.required(0, "MatMul"), inputs.required(1, "MatMul"))] }
+        ClosureOperator { inputs in [try Tensor.matmul(inputs.required(0), inputs.required(1))] }
     }
     registry.register("Gemm", since: [1, 6, 7, 9, 11, 13]) { attributes in
         let alpha = attributes.float("alpha", default: 1), beta = attributes.float("beta", default: 1)
         let transA = attributes.int("transA", default: 0) == 1, transB = attributes.int("transB", default: 0) == 1
         return ClosureOperator { inputs in
-            var a = try inputs.required(0, "Gemm"), b = try inputs.required(1, "Gemm")
+            var a = try inputs.required(0), b = try inputs.required(1)
             guard a.rank == 2, b.rank == 2 else {
-                throw TensorError.shapeMismatch(op: "Gemm", shapes: [a.shape, b.shape], reason: "Gemm takes 2-D A and B")
+                throw TensorError.shapeMismatch(
+                    op: inputs.op, shapes: [a.shape, b.shape], reason: "Gemm takes 2-D A and B")
             }
             if transA { a = try a.transposedLastTwo() }
             if transB { b = try b.transposedLastTwo() }

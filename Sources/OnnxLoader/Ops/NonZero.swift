@@ -4,7 +4,7 @@ import TensorCore
 func registerNonZero(_ registry: inout OperatorRegistry) {
     registry.register("NonZero", since: [9, 13]) { _ in
         ClosureOperator { inputs in
-            let x = try inputs.required(0, "NonZero")
+            let x = try inputs.required(0)
             let zero = try Tensor.compare(.equal, x, Tensor(zeros: [], dtype: x.dtype)).scalars(as: Bool.self)
             let positions = zero.indices.filter { !zero[$0] }
             let shape = x.shape, rank = max(x.rank, 1)

@@ -7,21 +7,29 @@ import TensorCore
 func registerOptimizers(_ registry: inout OperatorRegistry) {
     let domain = "ai.onnx.preview.training"
     /// Runs `update` element by element (in float64) on each of the N groups of `perGroup` inputs.
-    func optimizer(_ name: String, perGroup: Int, _ make: @escaping @Sendable (NodeAttributes) -> @Sendable (Double, Int, [Double]) -> [Double]) {
+    func optimizer(
+        _ name: String, perGroup: Int,
+        _ make: @escaping @Sendable (NodeAttributes) -> @Sendable (Double, Int, [Double]) -> [Double]
+    ) {
         registry.register(name, domain: domain, since: [1]) { attributes in
             let update = make(attributes)
             return ClosureOperator { inputs in
-                let rate = try inputs.required(0, name).scalarDouble(name), step = try Int(inputs.required(1, name).scalarDouble(name))
+                let rate = try inputs.required(0).scalarDouble(name),
+                    step = try Int(inputs.required(1).scalarDouble(name))
                 let groups = (inputs.count - 2) / perGroup
                 guard groups > 0, inputs.count == 2 + groups * perGroup else {
-                    throw TensorError.invalidArgument(op: name, reason: "takes R, T and \(perGroup) tensors per optimised input, got \(inputs.count) inputs")
+                    throw TensorError.invalidArgument(
+                        op: name,
+                        reason: "takes R, T and \(perGroup) tensors per optimised input, got \(inputs.count) inputs")
                 }
                 var outputs = [[Tensor]](repeating: [], count: perGroup - 1)
                 for group in 0..<groups {
-                    let tensors = try (0..<perGroup).map { try inputs.required(2 + $0 * groups + group, name) }
+                    let tensors = try (0..<perGroup).map { try inputs.required(2 + $0 * groups + group) }
                     let x = tensors[0]
                     guard tensors.allSatisfy({ $0.shape == x.shape }) else {
-                        throw TensorError.shapeMismatch(op: name, shapes: tensors.map(\.shape), reason: "X, G and the state tensors must share one shape")
+                        throw TensorError.shapeMismatch(
+                            op: name, shapes: tensors.map(\.shape),
+                            reason: "X, G and the state tensors must share one shape")
                     }
                     let columns = try tensors.map { try $0.cast(to: .float64).scalars(as: Double.self) }
                     var results = [[Double]](repeating: [], count: perGroup - 1)
@@ -30,7 +38,9 @@ func registerOptimizers(_ registry: inout OperatorRegistry) {
                         for (slot, value) in updated.enumerated() { results[slot].append(value) }
                     }
                     for slot in 0..<(perGroup - 1) {
-                        outputs[slot].append(try Tensor(shape: x.shape, scalars: results[slot]).cast(to: tensors[slot == 0 ? 0 : slot + 1].dtype))
+                        outputs[slot].append(
+                            try Tensor(shape: x.shape, scalars: results[slot]).cast(
+                                to: tensors[slot == 0 ? 0 : slot + 1].dtype))
                     }
                 }
                 return outputs.flatMap { $0 }
@@ -57,7 +67,8 @@ func registerOptimizers(_ registry: inout OperatorRegistry) {
             let g = norm * v[0] + v[1]
             let momentum = alpha * v[2] + (1 - alpha) * g
             let second = beta * v[3] + (1 - beta) * g * g
-            let adjusted = step > 0 ? rate * (1 - pow(beta, Double(step))).squareRoot() / (1 - pow(alpha, Double(step))) : rate
+            let adjusted =
+                step > 0 ? rate * (1 - pow(beta, Double(step))).squareRoot() / (1 - pow(alpha, Double(step))) : rate
             let x = v[0] - adjusted * (momentum / (second.squareRoot() + epsilon))
             return [(1 - post) * x, momentum, second]
         }
@@ -65,7 +76,8 @@ func registerOptimizers(_ registry: inout OperatorRegistry) {
     // [x, g, v] -> [x', v']
     optimizer("Momentum", perGroup: 3) { a in
         let alpha = Double(a.float("alpha", default: 0)), beta = Double(a.float("beta", default: 0))
-        let norm = Double(a.float("norm_coefficient", default: 0)), nesterov = a.string("mode", default: "standard") == "nesterov"
+        let norm = Double(a.float("norm_coefficient", default: 0)),
+            nesterov = a.string("mode", default: "standard") == "nesterov"
         return { rate, step, v in
             let g = norm * v[0] + v[1]
             let velocity = alpha * v[2] + (step > 0 ? beta : 1) * g

@@ -15,11 +15,14 @@ func registerReductions(_ registry: inout OperatorRegistry) {
             let fromInput = attributes.opset >= axesInputSince
             let attributeAxes = attributes.ints("axes")
             return ClosureOperator { inputs in
-                let x = try inputs.required(0, name)
+                let x = try inputs.required(0)
                 let axes = fromInput ? try inputs.optional(1)?.intValues(name) : attributeAxes
                 if x.dtype == .bool && (op == .max || op == .min) {
                     // Max of bools is any, min is all.
-                    return [try x.cast(to: .uint8).reduce(op, axes: axes, keepDims: keepDims, noopWithEmptyAxes: noop).cast(to: .bool)]
+                    return [
+                        try x.cast(to: .uint8).reduce(op, axes: axes, keepDims: keepDims, noopWithEmptyAxes: noop).cast(
+                            to: .bool)
+                    ]
                 }
                 return [try x.reduce(op, axes: axes, keepDims: keepDims, noopWithEmptyAxes: noop)]
             }
@@ -29,7 +32,9 @@ func registerReductions(_ registry: inout OperatorRegistry) {
         registry.register(name, since: [1, 11, 12, 13]) { attributes in
             let axis = attributes.int("axis", default: 0), keepDims = attributes.int("keepdims", default: 1) == 1
             let last = attributes.int("select_last_index", default: 0) == 1
-            return ClosureOperator { inputs in [try inputs.required(0, name).argExtreme(op, axis: axis, keepDims: keepDims, selectLastIndex: last)] }
+            return ClosureOperator { inputs in
+                [try inputs.required(0).argExtreme(op, axis: axis, keepDims: keepDims, selectLastIndex: last)]
+            }
         }
     }
 }

@@ -4,32 +4,41 @@ import TensorCore
 func registerSequences(_ registry: inout OperatorRegistry) {
     registry.register("SequenceEmpty", since: [11]) { _ in ValueClosureOperator { _ in [.sequence([])] } }
     registry.register("SequenceConstruct", since: [11]) { _ in
-        ValueClosureOperator { inputs in [.sequence(try inputs.indices.map { try inputs.requiredTensor($0, "SequenceConstruct") })] }
+        ValueClosureOperator { inputs in [.sequence(try inputs.indices.map { try inputs.requiredTensor($0) })] }
     }
     registry.register("SequenceLength", since: [11]) { _ in
-        ValueClosureOperator { inputs in [.tensor(Tensor(scalar: Int64(try inputs.sequence(0, "SequenceLength").count)))] }
+        ValueClosureOperator { inputs in [.tensor(Tensor(scalar: Int64(try inputs.sequence(0).count)))] }
     }
     registry.register("SequenceAt", since: [11]) { _ in
         ValueClosureOperator { inputs in
-            let sequence = try inputs.sequence(0, "SequenceAt")
-            let position = try sequencePosition(inputs.requiredTensor(1, "SequenceAt"), count: sequence.count, inserting: false, op: "SequenceAt")
+            let sequence = try inputs.sequence(0)
+            let position = try sequencePosition(
+                inputs.requiredTensor(1), count: sequence.count, inserting: false, op: inputs.op)
             return [.tensor(sequence[position])]
         }
     }
     registry.register("SequenceInsert", since: [11]) { _ in
         ValueClosureOperator { inputs in
-            var sequence = try inputs.sequence(0, "SequenceInsert")
-            let tensor = try inputs.requiredTensor(1, "SequenceInsert")
-            let position = try inputs.tensor(2).map { try sequencePosition($0, count: sequence.count, inserting: true, op: "SequenceInsert") } ?? sequence.count
+            var sequence = try inputs.sequence(0)
+            let tensor = try inputs.requiredTensor(1)
+            let position =
+                try inputs.tensor(2).map {
+                    try sequencePosition($0, count: sequence.count, inserting: true, op: inputs.op)
+                } ?? sequence.count
             sequence.insert(tensor, at: position)
             return [.sequence(sequence)]
         }
     }
     registry.register("SequenceErase", since: [11]) { _ in
         ValueClosureOperator { inputs in
-            var sequence = try inputs.sequence(0, "SequenceErase")
-            guard !sequence.isEmpty else { throw TensorError.invalidArgument(op: "SequenceErase", reason: "the sequence is empty") }
-            let position = try inputs.tensor(1).map { try sequencePosition($0, count: sequence.count, inserting: false, op: "SequenceErase") } ?? sequence.count - 1
+            var sequence = try inputs.sequence(0)
+            guard !sequence.isEmpty else {
+                throw TensorError.invalidArgument(op: inputs.op, reason: "the sequence is empty")
+            }
+            let position =
+                try inputs.tensor(1).map {
+                    try sequencePosition($0, count: sequence.count, inserting: false, op: inputs.op)
+                } ?? sequence.count - 1
             sequence.remove(at: position)
             return [.sequence(sequence)]
         }
@@ -37,17 +46,23 @@ func registerSequences(_ registry: inout OperatorRegistry) {
     registry.register("SplitToSequence", since: [11]) { attributes in
         let axis = attributes.int("axis", default: 0), keepDims = attributes.int("keepdims", default: 1) == 1
         return ValueClosureOperator { inputs in
-            let x = try inputs.requiredTensor(0, "SplitToSequence")
-            let normalized = try Shape.normalizeAxis(axis, rank: x.rank, op: "SplitToSequence")
+            let x = try inputs.requiredTensor(0)
+            let normalized = try Shape.normalizeAxis(axis, rank: x.rank, op: inputs.op)
             guard let split = inputs.tensor(1) else {
                 // No split: pieces of one along the axis, squeezed unless keepdims.
                 let pieces = try x.split(axis: normalized, parts: x.shape[normalized])
-                return [.sequence(try pieces.map { keepDims ? $0.contiguous() : try $0.squeezed(axes: [normalized]).contiguous() })]
+                return [
+                    .sequence(
+                        try pieces.map { keepDims ? $0.contiguous() : try $0.squeezed(axes: [normalized]).contiguous() }
+                    )
+                ]
             }
-            let sizes = try split.intValues("SplitToSequence")
+            let sizes = try split.intValues(inputs.op)
             if split.rank == 0 {
                 let size = sizes[0]
-                guard size > 0 else { throw TensorError.invalidArgument(op: "SplitToSequence", reason: "split must be positive") }
+                guard size > 0 else {
+                    throw TensorError.invalidArgument(op: inputs.op, reason: "split must be positive")
+                }
                 let dim = x.shape[normalized]
                 let counts = stride(from: 0, to: dim, by: size).map { Swift.min(size, dim - $0) }
                 return [.sequence(try x.split(axis: normalized, sizes: counts).map { $0.contiguous() })]
@@ -58,11 +73,15 @@ func registerSequences(_ registry: inout OperatorRegistry) {
     registry.register("ConcatFromSequence", since: [11]) { attributes in
         let axis = attributes.int("axis", default: 0), newAxis = attributes.int("new_axis", default: 0) == 1
         return ValueClosureOperator { inputs in
-            let sequence = try inputs.sequence(0, "ConcatFromSequence")
-            guard let first = sequence.first else { throw TensorError.invalidArgument(op: "ConcatFromSequence", reason: "the sequence is empty") }
+            let sequence = try inputs.sequence(0)
+            guard let first = sequence.first else {
+                throw TensorError.invalidArgument(op: inputs.op, reason: "the sequence is empty")
+            }
             if newAxis {
-                let normalized = try Shape.normalizeAxis(axis, rank: first.rank + 1, op: "ConcatFromSequence")
-                return [.tensor(try Tensor.concat(sequence.map { try $0.unsqueezed(axes: [normalized]) }, axis: normalized))]
+                let normalized = try Shape.normalizeAxis(axis, rank: first.rank + 1, op: inputs.op)
+                return [
+                    .tensor(try Tensor.concat(sequence.map { try $0.unsqueezed(axes: [normalized]) }, axis: normalized))
+                ]
             }
             return [.tensor(try Tensor.concat(sequence, axis: axis))]
         }
@@ -84,7 +103,8 @@ func registerSequences(_ registry: inout OperatorRegistry) {
         ValueClosureOperator { inputs in
             switch inputs.first ?? nil {
             case let .optional(inner?)?: return [inner]
-            case .optional(nil)?, .none: throw TensorError.invalidArgument(op: "OptionalGetElement", reason: "the optional is empty")
+            case .optional(nil)?, .none:
+                throw TensorError.invalidArgument(op: inputs.op, reason: "the optional is empty")
             case let value?: return [value]
             }
         }
@@ -107,8 +127,8 @@ private func sequencePosition(_ tensor: Tensor, count: Int, inserting: Bool, op:
 struct SequenceMapOperator: ValueOperator {
     let body: CompiledGraph
 
-    func run(values inputs: [Value?], scope: ValueScope) throws -> [Value] {
-        let length = try inputs.sequence(0, "SequenceMap").count
+    func run(values inputs: OpValues, scope: ValueScope) throws -> [Value] {
+        let length = try inputs.sequence(0).count
         let names = body.graph.inputs.map(\.name)
         var outputs = [[Tensor]](repeating: [], count: body.graph.outputs.count)
         for i in 0..<length {
@@ -116,14 +136,18 @@ struct SequenceMapOperator: ValueOperator {
             for (index, name) in names.enumerated() where index < inputs.count {
                 guard let value = inputs[index] else { continue }
                 if let sequence = value.sequence {
-                    guard i < sequence.count else { throw TensorError.invalidArgument(op: "SequenceMap", reason: "input sequences differ in length") }
+                    guard i < sequence.count else {
+                        throw TensorError.invalidArgument(op: inputs.op, reason: "input sequences differ in length")
+                    }
                     feeds[name] = .tensor(sequence[i])
                 } else {
                     feeds[name] = value
                 }
             }
             for (k, value) in try body.run(feeds, parent: scope).enumerated() {
-                guard let tensor = value.tensor else { throw TensorError.invalidArgument(op: "SequenceMap", reason: "body outputs must be tensors") }
+                guard let tensor = value.tensor else {
+                    throw TensorError.invalidArgument(op: inputs.op, reason: "body outputs must be tensors")
+                }
                 outputs[k].append(tensor)
             }
         }

@@ -6,11 +6,14 @@ func registerShapeOps(_ registry: inout OperatorRegistry) {
     registry.register("Reshape", since: [5, 13, 14, 19, 21]) { attributes in
         let allowZero = attributes.int("allowzero", default: 0) == 1
         return ClosureOperator { inputs in
-            let x = try inputs.required(0, "Reshape")
-            var shape = try inputs.required(1, "Reshape").intValues("Reshape")
+            let x = try inputs.required(0)
+            var shape = try inputs.required(1).intValues(inputs.op)
             if !allowZero {
                 for (i, dim) in shape.enumerated() where dim == 0 {
-                    guard i < x.rank else { throw TensorError.invalidArgument(op: "Reshape", reason: "0 at position \(i) copies a dimension the input \(x.shape) lacks") }
+                    guard i < x.rank else {
+                        throw TensorError.invalidArgument(
+                            op: inputs.op, reason: "0 at position \(i) copies a dimension the input \(x.shape) lacks")
+                    }
                     shape[i] = x.shape[i]
                 }
             }
@@ -19,12 +22,12 @@ func registerShapeOps(_ registry: inout OperatorRegistry) {
     }
     registry.register("Flatten", since: [1, 9, 11, 13, 21]) { attributes in
         let axis = attributes.int("axis", default: 1)
-        return ClosureOperator { inputs in [try inputs.required(0, "Flatten").flattened(axis: axis)] }
+        return ClosureOperator { inputs in [try inputs.required(0).flattened(axis: axis)] }
     }
     registry.register("Shape", since: [1, 13, 15, 19, 21]) { attributes in
         let start = attributes.int("start", default: 0), end = attributes.int("end")
         return ClosureOperator { inputs in
-            let x = try inputs.required(0, "Shape")
+            let x = try inputs.required(0)
             let rank = x.rank
             func clamp(_ v: Int) -> Int { min(max(v < 0 ? v + rank : v, 0), rank) }
             let lo = clamp(start), hi = clamp(end ?? rank)
@@ -33,14 +36,14 @@ func registerShapeOps(_ registry: inout OperatorRegistry) {
         }
     }
     registry.register("Size", since: [1, 13, 19, 21]) { _ in
-        ClosureOperator { inputs in [Tensor(scalar: Int64(try inputs.required(0, "Size").count))] }
+        ClosureOperator { inputs in [Tensor(scalar: Int64(try inputs.required(0).count))] }
     }
     registry.register("Squeeze", since: [1, 11, 13, 21]) { attributes in
         let attributeAxes = attributes.ints("axes")
         let fromInput = attributes.opset >= 13
         return ClosureOperator { inputs in
-            let x = try inputs.required(0, "Squeeze")
-            let axes = fromInput ? try inputs.optional(1)?.intValues("Squeeze") : attributeAxes
+            let x = try inputs.required(0)
+            let axes = fromInput ? try inputs.optional(1)?.intValues(inputs.op) : attributeAxes
             return [try x.squeezed(axes: axes)]
         }
     }
@@ -48,33 +51,38 @@ func registerShapeOps(_ registry: inout OperatorRegistry) {
         let attributeAxes = attributes.ints("axes") ?? []
         let fromInput = attributes.opset >= 13
         return ClosureOperator { inputs in
-            let x = try inputs.required(0, "Unsqueeze")
-            let axes = fromInput ? try inputs.required(1, "Unsqueeze").intValues("Unsqueeze") : attributeAxes
+            let x = try inputs.required(0)
+            let axes = fromInput ? try inputs.required(1).intValues(inputs.op) : attributeAxes
             return [try x.unsqueezed(axes: axes)]
         }
     }
     registry.register("Transpose", since: [1, 13, 21]) { attributes in
         let perm = attributes.ints("perm")
-        return ClosureOperator { inputs in [try inputs.required(0, "Transpose").transposed(perm)] }
+        return ClosureOperator { inputs in [try inputs.required(0).transposed(perm)] }
     }
     registry.register("Expand", since: [8, 13]) { _ in
         ClosureOperator { inputs in
-            let shape = try inputs.required(1, "Expand").intValues("Expand")
-            return [try inputs.required(0, "Expand").expanded(to: shape).contiguous()]
+            let shape = try inputs.required(1).intValues(inputs.op)
+            return [try inputs.required(0).expanded(to: shape).contiguous()]
         }
     }
     registry.register("Identity", since: [1, 13, 14, 16, 19, 21]) { _ in
         // Passes any value through: tensors, sequences and optionals alike.
         ValueClosureOperator { inputs in
-            guard let value = inputs.first ?? nil else { throw TensorError.invalidArgument(op: "Identity", reason: "input 0 is required") }
+            guard let value = inputs.first ?? nil else {
+                throw TensorError.invalidArgument(op: inputs.op, reason: "input 0 is required")
+            }
             return [value]
         }
     }
     registry.register("Dropout", since: [1, 6, 7, 10, 12, 13, 22]) { _ in
         // Inference: the input passes through; the mask (if asked for) is all true.
         ClosureOperator { inputs in
-            let x = try inputs.required(0, "Dropout")
-            return [x, try Tensor.compare(.equal, Tensor(zeros: x.shape, dtype: .float32), Tensor(zeros: [], dtype: .float32))]
+            let x = try inputs.required(0)
+            return [
+                x,
+                try Tensor.compare(.equal, Tensor(zeros: x.shape, dtype: .float32), Tensor(zeros: [], dtype: .float32)),
+            ]
         }
     }
     registry.register("Constant", since: [1, 9, 11, 12, 13, 19, 21]) { attributes in
@@ -101,33 +109,40 @@ func registerShapeOps(_ registry: inout OperatorRegistry) {
     registry.register("ConstantOfShape", since: [9, 20, 21]) { attributes in
         let fill = attributes.tensor("value") ?? Tensor(scalar: Float(0))
         return ClosureOperator { inputs in
-            let shape = try inputs.required(0, "ConstantOfShape").intValues("ConstantOfShape")
+            let shape = try inputs.required(0).intValues(inputs.op)
             let scalar = try fill.reshaped([])
             return [try scalar.broadcast(to: shape).contiguous()]
         }
     }
     registry.register("Cast", since: [1, 6, 9, 13, 19, 21, 23, 24, 25]) { attributes in
         let code = attributes.int("to", default: 0)
-        guard let target = OnnxDataType.dtype(code) else { throw attributes.error("cast to \(OnnxDataType.name(code)) is not supported") }
+        guard let target = OnnxDataType.dtype(code) else {
+            throw attributes.error("cast to \(OnnxDataType.name(code)) is not supported")
+        }
         let saturate = attributes.int("saturate", default: 1) == 1
-        return ClosureOperator { inputs in [try inputs.required(0, "Cast").cast(to: target, saturate: saturate)] }
+        return ClosureOperator { inputs in [try inputs.required(0).cast(to: target, saturate: saturate)] }
     }
     registry.register("CastLike", since: [15, 19, 21, 23, 24, 25]) { attributes in
         let saturate = attributes.int("saturate", default: 1) == 1
-        return ClosureOperator { inputs in [try inputs.required(0, "CastLike").cast(to: inputs.required(1, "CastLike").dtype, saturate: saturate)] }
+        return ClosureOperator { inputs in
+            [try inputs.required(0).cast(to: inputs.required(1).dtype, saturate: saturate)]
+        }
     }
     registry.register("Range", since: [11]) { _ in
         ClosureOperator { inputs in
-            let start = try inputs.required(0, "Range"), limit = try inputs.required(1, "Range"), delta = try inputs.required(2, "Range")
-            let s = try start.scalarDouble("Range"), l = try limit.scalarDouble("Range"), d = try delta.scalarDouble("Range")
-            guard d != 0 else { throw TensorError.invalidArgument(op: "Range", reason: "delta must not be 0") }
+            let start = try inputs.required(0), limit = try inputs.required(1), delta = try inputs.required(2)
+            let s = try start.scalarDouble(inputs.op), l = try limit.scalarDouble(inputs.op),
+                d = try delta.scalarDouble(inputs.op)
+            guard d != 0 else { throw TensorError.invalidArgument(op: inputs.op, reason: "delta must not be 0") }
             let steps = ((l - s) / d).rounded(.up)
             guard steps.isFinite, steps <= Double(Shape.maxElementCount) else {
-                throw TensorError.invalidArgument(op: "Range", reason: "start \(s), limit \(l), delta \(d) give \(steps) elements")
+                throw TensorError.invalidArgument(
+                    op: inputs.op, reason: "start \(s), limit \(l), delta \(d) give \(steps) elements")
             }
             let count = max(Int(steps), 0)
             if start.dtype.isInteger {
-                let first = try start.cast(to: .int64).scalars(as: Int64.self)[0], step = try delta.cast(to: .int64).scalars(as: Int64.self)[0]
+                let first = try start.cast(to: .int64).scalars(as: Int64.self)[0],
+                    step = try delta.cast(to: .int64).scalars(as: Int64.self)[0]
                 let values = (0..<count).map { first &+ Int64($0) &* step }
                 return [try Tensor(shape: [count], scalars: values).cast(to: start.dtype)]
             }
@@ -141,7 +156,9 @@ func registerShapeOps(_ registry: inout OperatorRegistry) {
 func registerBitCast(_ registry: inout OperatorRegistry) {
     registry.register("BitCast", since: [26]) { attributes in
         let code = attributes.int("to", default: 0)
-        guard let target = OnnxDataType.dtype(code) else { throw attributes.error("bitcast to \(OnnxDataType.name(code)) is not supported") }
-        return ClosureOperator { inputs in [try inputs.required(0, "BitCast").bitCast(to: target)] }
+        guard let target = OnnxDataType.dtype(code) else {
+            throw attributes.error("bitcast to \(OnnxDataType.name(code)) is not supported")
+        }
+        return ClosureOperator { inputs in [try inputs.required(0).bitCast(to: target)] }
     }
 }

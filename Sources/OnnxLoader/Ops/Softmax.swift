@@ -7,7 +7,7 @@ func registerSoftmax(_ registry: inout OperatorRegistry) {
             let legacy = attributes.opset < 13
             let axis = attributes.int("axis", default: legacy ? 1 : -1)
             return ClosureOperator { inputs in
-                let x = try inputs.required(0, name)
+                let x = try inputs.required(0)
                 if legacy {
                     let flat = try x.flattened(axis: axis < 0 ? axis + x.rank : axis)
                     let result = logarithmic ? try flat.logSoftmax(axis: 1) : try flat.softmax(axis: 1)

@@ -2,6 +2,8 @@ import Foundation
 import TensorCore
 
 /// Carries a value the compiler cannot prove Sendable (a compiled Regex, only read after creation).
+// @unchecked Sendable: used only for compiled `Regex` values, which are immutable after creation
+// (their lazily lowered program is published atomically by the regex library) and only matched.
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
@@ -12,11 +14,14 @@ func registerStrings(_ registry: inout OperatorRegistry) {
     registry.register("StringSplit", since: [20]) { attributes in
         let delimiter = attributes.string("delimiter") ?? "", limit = attributes.int("maxsplit")
         return ClosureOperator { inputs in
-            let x = try inputs.required(0, "StringSplit")
+            let x = try inputs.required(0)
             let parts = try x.stringScalars().map { text -> [String] in
                 if delimiter.isEmpty {
                     // Runs of whitespace separate; leading and trailing whitespace is dropped.
-                    let pieces = text.split(maxSplits: limit ?? Int.max, omittingEmptySubsequences: true, whereSeparator: { $0.isWhitespace }).map(String.init)
+                    let pieces = text.split(
+                        maxSplits: limit ?? Int.max, omittingEmptySubsequences: true,
+                        whereSeparator: { $0.isWhitespace }
+                    ).map(String.init)
                     guard let limit, pieces.count > limit, let last = pieces.last else { return pieces }
                     return Array(pieces.dropLast()) + [last.trimmingCharacters(in: .whitespaces)]
                 }
@@ -28,25 +33,35 @@ func registerStrings(_ registry: inout OperatorRegistry) {
             }
             let width = parts.map(\.count).max() ?? 0
             let padded = parts.flatMap { $0 + Array(repeating: "", count: width - $0.count) }
-            return [try Tensor(shape: x.shape + [width], strings: padded), try Tensor(shape: x.shape, scalars: parts.map { Int64($0.count) })]
+            return [
+                try Tensor(shape: x.shape + [width], strings: padded),
+                try Tensor(shape: x.shape, scalars: parts.map { Int64($0.count) }),
+            ]
         }
     }
     registry.register("RegexFullMatch", since: [20]) { attributes in
         let pattern = attributes.string("pattern") ?? ""
         let regex: Regex<AnyRegexOutput>
         // RE2 semantics: ASCII classes and simple word boundaries.
-        do { regex = try Regex(pattern).wordBoundaryKind(.simple).asciiOnlyWordCharacters().asciiOnlyDigits().asciiOnlyWhitespace() } catch { throw attributes.error("pattern '\(pattern)' is not a valid regular expression: \(error)") }
+        do {
+            regex = try Regex(pattern).wordBoundaryKind(.simple).asciiOnlyWordCharacters().asciiOnlyDigits()
+                .asciiOnlyWhitespace()
+        } catch { throw attributes.error("pattern '\(pattern)' is not a valid regular expression: \(error)") }
         let shared = UncheckedSendable(regex)
         return ClosureOperator { inputs in
-            let x = try inputs.required(0, "RegexFullMatch")
-            return [try Tensor(shape: x.shape, scalars: x.stringScalars().map { (try? shared.value.wholeMatch(in: $0)) != nil })]
+            let x = try inputs.required(0)
+            return [
+                try Tensor(
+                    shape: x.shape, scalars: x.stringScalars().map { (try? shared.value.wholeMatch(in: $0)) != nil })
+            ]
         }
     }
     registry.register("StringConcat", since: [20]) { _ in
         ClosureOperator { inputs in
-            let a = try inputs.required(0, "StringConcat"), b = try inputs.required(1, "StringConcat")
-            let shape = try Shape.broadcast([a.shape, b.shape], op: "StringConcat")
-            let left = try a.broadcast(to: shape).contiguous().stringScalars(), right = try b.broadcast(to: shape).contiguous().stringScalars()
+            let a = try inputs.required(0), b = try inputs.required(1)
+            let shape = try Shape.broadcast([a.shape, b.shape], op: inputs.op)
+            let left = try a.broadcast(to: shape).contiguous().stringScalars(),
+                right = try b.broadcast(to: shape).contiguous().stringScalars()
             return [try Tensor(shape: shape, strings: zip(left, right).map { $0 + $1 })]
         }
     }
@@ -54,12 +69,15 @@ func registerStrings(_ registry: inout OperatorRegistry) {
         let action = attributes.string("case_change_action", default: "NONE")
         let caseSensitive = attributes.int("is_case_sensitive", default: 0) == 1
         var stopwords: [String] = []
-        if case let .strings(list)? = attributes.node.attributes["stopwords"] { stopwords = list.map { String(decoding: $0, as: UTF8.self) } }
+        if case let .strings(list)? = attributes.node.attributes["stopwords"] {
+            stopwords = list.map { String(decoding: $0, as: UTF8.self) }
+        }
         let stops = Set(caseSensitive ? stopwords : stopwords.map { $0.lowercased() })
         return ClosureOperator { inputs in
-            let x = try inputs.required(0, "StringNormalizer")
+            let x = try inputs.required(0)
             guard x.dtype == .string, x.rank == 1 || (x.rank == 2 && x.shape[0] == 1) else {
-                throw TensorError.invalidArgument(op: "StringNormalizer", reason: "input must be a string tensor [C] or [1, C], got \(x.dtype) \(x.shape)")
+                throw TensorError.invalidArgument(
+                    op: inputs.op, reason: "input must be a string tensor [C] or [1, C], got \(x.dtype) \(x.shape)")
             }
             var kept = try x.stringScalars().filter { !stops.contains(caseSensitive ? $0 : $0.lowercased()) }
             switch action {

@@ -14,29 +14,43 @@ func registerTreeEnsemble(_ registry: inout OperatorRegistry) {
         func doubles(_ name: String) throws -> [Double]? {
             try attributes.tensor(name).map { try $0.cast(to: .float64).scalars(as: Double.self) }
         }
-        guard let modes = try attributes.tensor("nodes_modes").map({ try $0.cast(to: .int64).intValues("TreeEnsemble") }) else {
+        guard
+            let modes = try attributes.tensor("nodes_modes").map({ try $0.cast(to: .int64).intValues("TreeEnsemble") })
+        else {
             throw attributes.error("nodes_modes is required")
         }
         let features = try ints("nodes_featureids")
         let trueNodes = try ints("nodes_truenodeids"), falseNodes = try ints("nodes_falsenodeids")
         let trueLeafs = try ints("nodes_trueleafs"), falseLeafs = try ints("nodes_falseleafs")
         let leafTargets = try ints("leaf_targetids"), roots = try ints("tree_roots")
-        guard let splits = try doubles("nodes_splits"), let leafWeights = try doubles("leaf_weights"), let targets = attributes.int("n_targets") else {
+        guard let splits = try doubles("nodes_splits"), let leafWeights = try doubles("leaf_weights"),
+            let targets = attributes.int("n_targets")
+        else {
             throw attributes.error("nodes_splits, leaf_weights and n_targets are required")
         }
-        let missingTrue = attributes.ints("nodes_missing_value_tracks_true") ?? Array(repeating: 0, count: features.count)
-        let aggregate = attributes.int("aggregate_function", default: 1), post = attributes.int("post_transform", default: 0)
+        let missingTrue =
+            attributes.ints("nodes_missing_value_tracks_true") ?? Array(repeating: 0, count: features.count)
+        let aggregate = attributes.int("aggregate_function", default: 1),
+            post = attributes.int("post_transform", default: 0)
         let nodeCount = features.count
-        guard [modes.count, trueNodes.count, falseNodes.count, trueLeafs.count, falseLeafs.count, splits.count, missingTrue.count].allSatisfy({ $0 == nodeCount }),
-              leafTargets.count == leafWeights.count, targets > 0, !roots.isEmpty,
-              roots.allSatisfy({ (0..<nodeCount).contains($0) }), leafTargets.allSatisfy({ (0..<targets).contains($0) }),
-              modes.allSatisfy({ (0...6).contains($0) }), (0...3).contains(aggregate), (0...4).contains(post) else {
-            throw attributes.error("node attributes must have one entry per node, indices must be in range, modes 0-6, aggregate_function 0-3 and post_transform 0-4")
+        guard
+            [
+                modes.count, trueNodes.count, falseNodes.count, trueLeafs.count, falseLeafs.count, splits.count,
+                missingTrue.count,
+            ].allSatisfy({ $0 == nodeCount }),
+            leafTargets.count == leafWeights.count, targets > 0, !roots.isEmpty,
+            roots.allSatisfy({ (0..<nodeCount).contains($0) }), leafTargets.allSatisfy({ (0..<targets).contains($0) }),
+            modes.allSatisfy({ (0...6).contains($0) }), (0...3).contains(aggregate), (0...4).contains(post)
+        else {
+            throw attributes.error(
+                "node attributes must have one entry per node, indices must be in range, modes 0-6, aggregate_function 0-3 and post_transform 0-4"
+            )
         }
         for i in 0..<nodeCount {
             for (next, leaf) in [(trueNodes[i], trueLeafs[i]), (falseNodes[i], falseLeafs[i])] {
                 guard next >= 0, next < (leaf != 0 ? leafWeights.count : nodeCount) else {
-                    throw attributes.error("node \(i) points at \(leaf != 0 ? "leaf" : "node") \(next), which does not exist")
+                    throw attributes.error(
+                        "node \(i) points at \(leaf != 0 ? "leaf" : "node") \(next), which does not exist")
                 }
             }
         }
@@ -44,14 +58,18 @@ func registerTreeEnsemble(_ registry: inout OperatorRegistry) {
         // depth-first walk from the roots (node, true branch, false branch) first meets them.
         var members = [Int: Set<Double>]()
         if modes.contains(6) {
-            guard let values = try doubles("membership_values") else { throw attributes.error("membership_values is required by set-membership nodes") }
+            guard let values = try doubles("membership_values") else {
+                throw attributes.error("membership_values is required by set-membership nodes")
+            }
             var sets: [Set<Double>] = [[]]
             for value in values { if value.isNaN { sets.append([]) } else { sets[sets.count - 1].insert(value) } }
             var next = 0, visited = Set<Int>(), stack = roots.reversed().map { $0 }
             while let node = stack.popLast() {
                 guard visited.insert(node).inserted else { continue }
                 if modes[node] == 6 {
-                    guard next < sets.count else { throw attributes.error("membership_values has fewer sets than set-membership nodes") }
+                    guard next < sets.count else {
+                        throw attributes.error("membership_values has fewer sets than set-membership nodes")
+                    }
                     members[node] = sets[next]
                     next += 1
                 }
@@ -61,14 +79,17 @@ func registerTreeEnsemble(_ registry: inout OperatorRegistry) {
         }
         let sets = members
         return ClosureOperator { inputs in
-            let x = try inputs.required(0, "TreeEnsemble")
+            let x = try inputs.required(0)
             guard x.rank == 2, features.allSatisfy({ $0 >= 0 && $0 < x.shape[1] }) else {
-                throw TensorError.shapeMismatch(op: "TreeEnsemble", shapes: [x.shape], reason: "X must be [N, features] with every node's feature id inside it")
+                throw TensorError.shapeMismatch(
+                    op: inputs.op, shapes: [x.shape],
+                    reason: "X must be [N, features] with every node's feature id inside it")
             }
             let rows = x.shape[0], width = x.shape[1]
             let data = try x.cast(to: .float64).scalars(as: Double.self)
-            var output = [Double](repeating: aggregate == 2 ? .greatestFiniteMagnitude : (aggregate == 3 ? -.greatestFiniteMagnitude : 0),
-                                  count: rows * targets)
+            var output = [Double](
+                repeating: aggregate == 2 ? .greatestFiniteMagnitude : (aggregate == 3 ? -.greatestFiniteMagnitude : 0),
+                count: rows * targets)
             for row in 0..<rows {
                 for root in roots {
                     var leaf: Int
@@ -92,11 +113,18 @@ func registerTreeEnsemble(_ registry: inout OperatorRegistry) {
                                 default: taken = sets[node]?.contains(value) ?? false
                                 }
                             }
-                            let (next, isLeaf) = taken ? (trueNodes[node], trueLeafs[node]) : (falseNodes[node], falseLeafs[node])
-                            if isLeaf != 0 { leaf = next; break }
+                            let (next, isLeaf) =
+                                taken ? (trueNodes[node], trueLeafs[node]) : (falseNodes[node], falseLeafs[node])
+                            if isLeaf != 0 {
+                                leaf = next
+                                break
+                            }
                             node = next
                             steps += 1
-                            guard steps <= nodeCount else { throw TensorError.invalidArgument(op: "TreeEnsemble", reason: "the tree from root \(root) has a cycle") }
+                            guard steps <= nodeCount else {
+                                throw TensorError.invalidArgument(
+                                    op: inputs.op, reason: "the tree from root \(root) has a cycle")
+                            }
                         }
                     }
                     let slot = row * targets + leafTargets[leaf], weight = leafWeights[leaf]
@@ -114,7 +142,9 @@ func registerTreeEnsemble(_ registry: inout OperatorRegistry) {
                     let largest = output[range].max() ?? 0
                     let exps = output[range].map { post == 3 && $0 == 0 ? 0 : Foundation.exp($0 - largest) }
                     let total = exps.reduce(0, +)
-                    for (offset, value) in exps.enumerated() { output[range.lowerBound + offset] = total > 0 ? value / total : 0 }
+                    for (offset, value) in exps.enumerated() {
+                        output[range.lowerBound + offset] = total > 0 ? value / total : 0
+                    }
                 case 2:
                     for index in range { output[index] = 1 / (1 + Foundation.exp(-output[index])) }
                 case 4:

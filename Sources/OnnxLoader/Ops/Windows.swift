@@ -13,9 +13,11 @@ func registerWindows(_ registry: inout OperatorRegistry) {
         registry.register(name, since: [17]) { attributes in
             let periodic = attributes.int("periodic", default: 1) == 1
             let code = attributes.int("output_datatype", default: 1)
-            guard let dtype = OnnxDataType.dtype(code) else { throw attributes.error("output_datatype \(code) is not a known element type") }
+            guard let dtype = OnnxDataType.dtype(code) else {
+                throw attributes.error("output_datatype \(code) is not a known element type")
+            }
             return ClosureOperator { inputs in
-                guard let size = try inputs.required(0, name).intValues(name).first, size >= 0 else {
+                guard let size = try inputs.required(0).intValues(name).first, size >= 0 else {
                     throw TensorError.invalidArgument(op: name, reason: "size must be a non-negative scalar")
                 }
                 let period = Double(periodic ? size : size - 1)
@@ -23,7 +25,8 @@ func registerWindows(_ registry: inout OperatorRegistry) {
                     // a0 - a1 cos(2 pi n / N) + a2 cos(4 pi n / N)
                     var value = 0.0
                     for (k, a) in coefficients.enumerated() {
-                        value += (k % 2 == 0 ? a : -a) * (k == 0 ? 1 : cos(2 * Double.pi * Double(k) * Double(n) / period))
+                        value +=
+                            (k % 2 == 0 ? a : -a) * (k == 0 ? 1 : cos(2 * Double.pi * Double(k) * Double(n) / period))
                     }
                     return value
                 }
@@ -44,11 +47,14 @@ func registerMelWeightMatrix(_ registry: inout OperatorRegistry) {
         }
         return ClosureOperator { inputs in
             let op = "MelWeightMatrix"
-            let bins = try Int(inputs.required(0, op).scalarDouble(op)), length = try Int(inputs.required(1, op).scalarDouble(op))
-            let rate = try Int(inputs.required(2, op).scalarDouble(op))
-            let lower = try inputs.required(3, op).scalarDouble(op), upper = try inputs.required(4, op).scalarDouble(op)
+            let bins = try Int(inputs.required(0).scalarDouble(op)),
+                length = try Int(inputs.required(1).scalarDouble(op))
+            let rate = try Int(inputs.required(2).scalarDouble(op))
+            let lower = try inputs.required(3).scalarDouble(op), upper = try inputs.required(4).scalarDouble(op)
             guard bins > 0, length > 0, rate > 0, lower >= 0, upper > lower, bins <= 1 << 16, length <= 1 << 24 else {
-                throw TensorError.invalidArgument(op: op, reason: "needs positive num_mel_bins, dft_length and sample_rate, and 0 <= lower < upper edge")
+                throw TensorError.invalidArgument(
+                    op: op,
+                    reason: "needs positive num_mel_bins, dft_length and sample_rate, and 0 <= lower < upper edge")
             }
             let spectrum = length / 2 + 1
             func mel(_ hertz: Double) -> Double { 2595 * log1p(hertz / 700) / log(10) }
@@ -59,7 +65,8 @@ func registerMelWeightMatrix(_ registry: inout OperatorRegistry) {
                 return Int((Double(length + 1) * hertz / Double(rate)).rounded(.down))
             }
             guard let highest = corners.max(), highest < spectrum + 1, corners.allSatisfy({ $0 >= 0 }) else {
-                throw TensorError.invalidArgument(op: op, reason: "the upper edge \(upper) Hz lies beyond the \(spectrum) DFT bins at \(rate) Hz")
+                throw TensorError.invalidArgument(
+                    op: op, reason: "the upper edge \(upper) Hz lies beyond the \(spectrum) DFT bins at \(rate) Hz")
             }
             var matrix = [Double](repeating: 0, count: spectrum * bins)
             for i in 0..<bins {
@@ -67,10 +74,14 @@ func registerMelWeightMatrix(_ registry: inout OperatorRegistry) {
                 if center == left {
                     if center < spectrum { matrix[center * bins + i] = 1 }
                 } else {
-                    for j in left...center where j < spectrum { matrix[j * bins + i] = Double(j - left) / Double(center - left) }
+                    for j in left...center where j < spectrum {
+                        matrix[j * bins + i] = Double(j - left) / Double(center - left)
+                    }
                 }
                 if right > center {
-                    for j in center..<right where j < spectrum { matrix[j * bins + i] = Double(right - j) / Double(right - center) }
+                    for j in center..<right where j < spectrum {
+                        matrix[j * bins + i] = Double(right - j) / Double(right - center)
+                    }
                 }
             }
             return [try Tensor(shape: [spectrum, bins], scalars: matrix).cast(to: dtype)]

@@ -3,7 +3,12 @@
 struct ProtoReader {
     /// Wire types of the protobuf encoding.
     enum WireType: Int {
-        case varint = 0, fixed64 = 1, lengthDelimited = 2, startGroup = 3, endGroup = 4, fixed32 = 5
+        case varint = 0
+        case fixed64 = 1
+        case lengthDelimited = 2
+        case startGroup = 3
+        case endGroup = 4
+        case fixed32 = 5
     }
 
     let bytes: UnsafeRawBufferPointer
@@ -69,7 +74,8 @@ struct ProtoReader {
     mutating func readLengthDelimitedRange() throws(OnnxError) -> Range<Int> {
         let length = try readVarint()
         guard length <= UInt64(bytes.count - position) else {
-            throw error("length \(length) runs past the end of the enclosing message (\(bytes.count - position) bytes left)")
+            throw error(
+                "length \(length) runs past the end of the enclosing message (\(bytes.count - position) bytes left)")
         }
         let start = position
         position += Int(length)
@@ -98,7 +104,8 @@ struct ProtoReader {
         case .fixed64: _ = try readFixed64()
         case .fixed32: _ = try readFixed32()
         case .lengthDelimited: _ = try readLengthDelimitedRange()
-        case .startGroup, .endGroup: throw error("wire type \(wireType.rawValue) (protobuf groups), which ONNX never uses")
+        case .startGroup, .endGroup:
+            throw error("wire type \(wireType.rawValue) (protobuf groups), which ONNX never uses")
         }
     }
 

@@ -14,11 +14,14 @@ enum GraphRewrite {
 
     /// Runs once every step whose inputs are all constants and removes it; its outputs join `constants`.
     /// A step whose kernel fails stays, so the error surfaces at run time, naming the node.
-    static func foldConstants(_ steps: [CompiledGraph.Step], into constants: inout [String: Value]) -> [CompiledGraph.Step] {
+    static func foldConstants(_ steps: [CompiledGraph.Step], into constants: inout [String: Value]) -> [CompiledGraph
+        .Step]
+    {
         var remaining: [CompiledGraph.Step] = []
         for step in steps {
             let node = step.node
-            let foldable = !(step.op is any ValueOperator) && !unfoldable.contains(node.opType)
+            let foldable =
+                !(step.op is any ValueOperator) && !unfoldable.contains(node.opType)
                 && CompiledGraph.subgraphs(of: node).isEmpty
                 && step.needs.allSatisfy { $0.isEmpty || constants[$0]?.tensor != nil }
             guard foldable else {
@@ -26,8 +29,10 @@ enum GraphRewrite {
                 continue
             }
             let arguments: [Tensor?] = node.inputs.map { $0.isEmpty ? nil : constants[$0]?.tensor }
-            guard let results = try? step.op.run(arguments), results.count >= node.outputs.filter({ !$0.isEmpty }).count,
-                  results.reduce(0, { $0 + $1.count * $1.dtype.byteSize }) <= foldedBytesLimit else {
+            guard let results = try? step.op.run(OpInputs(arguments, op: node.opType)),
+                results.count >= node.outputs.filter({ !$0.isEmpty }).count,
+                results.reduce(0, { $0 + $1.count * $1.dtype.byteSize }) <= foldedBytesLimit
+            else {
                 remaining.append(step)
                 continue
             }
@@ -39,8 +44,10 @@ enum GraphRewrite {
     /// Merges `Conv -> [Add residual] -> [Relu | LeakyRelu | Clip]` chains into one Conv step whose
     /// kernel adds the residual and applies the activation in its output pass. A link joins only
     /// when its input is read by that one node and is not a graph output.
-    static func fuseConvolutions(_ steps: [CompiledGraph.Step], constants: [String: Value], graphOutputs: Set<String>,
-                                 opsets: [String: Int]) -> [CompiledGraph.Step] {
+    static func fuseConvolutions(
+        _ steps: [CompiledGraph.Step], constants: [String: Value], graphOutputs: Set<String>,
+        opsets: [String: Int]
+    ) -> [CompiledGraph.Step] {
         var uses: [String: Int] = [:]
         var consumer: [String: Int] = [:]
         for (index, step) in steps.enumerated() {
@@ -54,26 +61,33 @@ enum GraphRewrite {
         var taken = Set<Int>()
         /// The one step that reads `value`, when fusing across it hides nothing.
         func soleReader(of value: String) -> Int? {
-            guard uses[value] == 1, !graphOutputs.contains(value), let reader = consumer[value], !taken.contains(reader) else { return nil }
+            guard uses[value] == 1, !graphOutputs.contains(value), let reader = consumer[value], !taken.contains(reader)
+            else { return nil }
             return reader
         }
         for (index, step) in steps.enumerated() {
             guard step.node.domain.isEmpty, var conv = step.op as? ConvOperator, step.node.inputs.count >= 2,
-                  step.node.inputs.count <= 3, step.node.outputs.count == 1, !taken.contains(index) else { continue }
+                step.node.inputs.count <= 3, step.node.outputs.count == 1, !taken.contains(index)
+            else { continue }
             var fused = step.node
             var needs = step.needs
             var chain: [Int] = []
             var current = step.node.outputs[0]
             if let next = soleReader(of: current), steps[next].node.domain.isEmpty, steps[next].node.opType == "Add",
-               steps[next].node.inputs.count == 2, steps[next].node.outputs.count == 1 {
+                steps[next].node.inputs.count == 2, steps[next].node.outputs.count == 1
+            {
                 let add = steps[next].node
                 let residual = add.inputs[0] == current ? add.inputs[1] : add.inputs[0]
-                fused.inputs = [fused.inputs[0], fused.inputs[1], fused.inputs.count > 2 ? fused.inputs[2] : "", residual]
+                fused.inputs = [
+                    fused.inputs[0], fused.inputs[1], fused.inputs.count > 2 ? fused.inputs[2] : "", residual,
+                ]
                 needs.append(residual)
                 chain.append(next)
                 current = add.outputs[0]
             }
-            if let next = soleReader(of: current), let activation = activation(of: steps[next].node, constants: constants, opsets: opsets) {
+            if let next = soleReader(of: current),
+                let activation = activation(of: steps[next].node, constants: constants, opsets: opsets)
+            {
                 conv.activation = activation
                 chain.append(next)
                 current = steps[next].node.outputs[0]
@@ -98,7 +112,9 @@ enum GraphRewrite {
     /// Every weight and bias must be a float32 constant; the depthwise convolution must have
     /// padding 1 and stride 1 or 2; the values between the convolutions must be read by the
     /// next one only and not be graph outputs.
-    static func fuseInvertedResiduals(_ steps: [CompiledGraph.Step], constants: [String: Value], graphOutputs: Set<String>) -> [CompiledGraph.Step] {
+    static func fuseInvertedResiduals(
+        _ steps: [CompiledGraph.Step], constants: [String: Value], graphOutputs: Set<String>
+    ) -> [CompiledGraph.Step] {
         var uses: [String: Int] = [:]
         var producer: [String: Int] = [:]
         for (index, step) in steps.enumerated() {
@@ -111,15 +127,21 @@ enum GraphRewrite {
             return producer[value]
         }
         /// A Conv step's weights, bias and activation when it has the geometry asked for and no residual.
-        func stage(_ step: CompiledGraph.Step, kernel: Int, groups: (_ groups: Int, _ weight: Tensor) -> Bool, strides: Set<[Int]>, pads: [Int])
-            -> (weight: Tensor, bias: Tensor?, activation: FusedActivation, stride: Int)? {
+        func stage(
+            _ step: CompiledGraph.Step, kernel: Int, groups: (_ groups: Int, _ weight: Tensor) -> Bool,
+            strides: Set<[Int]>, pads: [Int]
+        )
+            -> (weight: Tensor, bias: Tensor?, activation: FusedActivation, stride: Int)?
+        {
             let node = step.node
-            guard node.domain.isEmpty, let conv = step.op as? ConvOperator, conv.autoPad == "NOTSET", node.outputs.count == 1,
-                  (2...4).contains(node.inputs.count),
-                  let weight = constants[node.inputs[1]]?.tensor, weight.dtype == .float32, weight.rank == 4,
-                  weight.shape[2] == kernel, weight.shape[3] == kernel, groups(conv.groups, weight),
-                  (conv.kernelShape ?? [kernel, kernel]) == [kernel, kernel], (conv.dilations ?? [1, 1]) == [1, 1],
-                  (conv.pads ?? [0, 0, 0, 0]) == pads, strides.contains(conv.strides ?? [1, 1]) else { return nil }
+            guard node.domain.isEmpty, let conv = step.op as? ConvOperator, conv.autoPad == "NOTSET",
+                node.outputs.count == 1,
+                (2...4).contains(node.inputs.count),
+                let weight = constants[node.inputs[1]]?.tensor, weight.dtype == .float32, weight.rank == 4,
+                weight.shape[2] == kernel, weight.shape[3] == kernel, groups(conv.groups, weight),
+                (conv.kernelShape ?? [kernel, kernel]) == [kernel, kernel], (conv.dilations ?? [1, 1]) == [1, 1],
+                (conv.pads ?? [0, 0, 0, 0]) == pads, strides.contains(conv.strides ?? [1, 1])
+            else { return nil }
             var bias: Tensor?
             if node.inputs.count > 2, !node.inputs[2].isEmpty {
                 guard let constant = constants[node.inputs[2]]?.tensor, constant.dtype == .float32 else { return nil }
@@ -130,25 +152,36 @@ enum GraphRewrite {
         var result = steps.map { Optional($0) }
         for (index, step) in steps.enumerated() {
             // The projection: 1x1, ungrouped, stride 1, maybe with a residual (input 3).
-            guard let projection = stage(step, kernel: 1, groups: { groups, _ in groups == 1 }, strides: [[1, 1]], pads: [0, 0, 0, 0]),
-                  let depthwiseIndex = privateProducer(of: step.node.inputs[0]), result[depthwiseIndex] != nil,
-                  let depthwise = stage(steps[depthwiseIndex], kernel: 3, groups: { groups, weight in groups == weight.shape[0] && weight.shape[1] == 1 },
-                                        strides: [[1, 1], [2, 2]], pads: [1, 1, 1, 1]),
-                  steps[depthwiseIndex].node.inputs.count <= 3 else { continue }
+            guard
+                let projection = stage(
+                    step, kernel: 1, groups: { groups, _ in groups == 1 }, strides: [[1, 1]], pads: [0, 0, 0, 0]),
+                let depthwiseIndex = privateProducer(of: step.node.inputs[0]), result[depthwiseIndex] != nil,
+                let depthwise = stage(
+                    steps[depthwiseIndex], kernel: 3,
+                    groups: { groups, weight in groups == weight.shape[0] && weight.shape[1] == 1 },
+                    strides: [[1, 1], [2, 2]], pads: [1, 1, 1, 1]),
+                steps[depthwiseIndex].node.inputs.count <= 3
+            else { continue }
             var chain = [depthwiseIndex]
             var blockInput = steps[depthwiseIndex].node.inputs[0]
             var expansion: (weight: Tensor, bias: Tensor?, activation: FusedActivation)?
             if let expansionIndex = privateProducer(of: blockInput), result[expansionIndex] != nil,
-               steps[expansionIndex].node.inputs.count <= 3,
-               let found = stage(steps[expansionIndex], kernel: 1, groups: { groups, _ in groups == 1 }, strides: [[1, 1]], pads: [0, 0, 0, 0]) {
+                steps[expansionIndex].node.inputs.count <= 3,
+                let found = stage(
+                    steps[expansionIndex], kernel: 1, groups: { groups, _ in groups == 1 }, strides: [[1, 1]],
+                    pads: [0, 0, 0, 0])
+            {
                 expansion = (found.weight, found.bias, found.activation)
                 chain.append(expansionIndex)
                 blockInput = steps[expansionIndex].node.inputs[0]
             }
-            guard let block = try? InvertedResidualBlock(expansion: expansion,
-                                                         depthwise: (depthwise.weight, depthwise.bias, depthwise.activation),
-                                                         stride: depthwise.stride,
-                                                         projection: (projection.weight, projection.bias, projection.activation)) else { continue }
+            guard
+                let block = try? InvertedResidualBlock(
+                    expansion: expansion,
+                    depthwise: (depthwise.weight, depthwise.bias, depthwise.activation),
+                    stride: depthwise.stride,
+                    projection: (projection.weight, projection.bias, projection.activation))
+            else { continue }
             let residual = step.node.inputs.count > 3 ? step.node.inputs[3] : ""
             // A residual that turns out to broadcast is added after the block: only right without an activation.
             guard residual.isEmpty || projection.activation == .identity else { continue }
@@ -157,7 +190,8 @@ enum GraphRewrite {
             fused.inputs = residual.isEmpty ? [blockInput] : [blockInput, residual]
             fused.attributes = [:]
             for link in chain { result[link] = nil }
-            result[index] = CompiledGraph.Step(node: fused, op: InvertedResidualOperator(block: block), needs: fused.inputs)
+            result[index] = CompiledGraph.Step(
+                node: fused, op: InvertedResidualOperator(block: block), needs: fused.inputs)
         }
         return result.compactMap { $0 }
     }
@@ -168,10 +202,12 @@ enum GraphRewrite {
     static func prepareWinograd(_ steps: [CompiledGraph.Step], constants: [String: Value]) -> [CompiledGraph.Step] {
         steps.map { step in
             guard var conv = step.op as? ConvOperator, conv.groups == 1, step.node.inputs.count >= 2,
-                  (conv.strides ?? [1, 1]) == [1, 1], (conv.dilations ?? [1, 1]) == [1, 1],
-                  let weight = constants[step.node.inputs[1]]?.tensor, weight.dtype == .float32, weight.rank == 4,
-                  weight.shape[2] == 3, weight.shape[3] == 3, (16...256).contains(weight.shape[0]), (16...256).contains(weight.shape[1]),
-                  let transformed = try? WinogradWeights(weight: weight) else { return step }
+                (conv.strides ?? [1, 1]) == [1, 1], (conv.dilations ?? [1, 1]) == [1, 1],
+                let weight = constants[step.node.inputs[1]]?.tensor, weight.dtype == .float32, weight.rank == 4,
+                weight.shape[2] == 3, weight.shape[3] == 3, (16...256).contains(weight.shape[0]),
+                (16...256).contains(weight.shape[1]),
+                let transformed = try? WinogradWeights(weight: weight)
+            else { return step }
             conv.winograd = transformed
             var prepared = step
             prepared.op = conv
@@ -180,7 +216,8 @@ enum GraphRewrite {
     }
 
     /// The fusable activation `node` computes on its first input, if it is one.
-    private static func activation(of node: Node, constants: [String: Value], opsets: [String: Int]) -> FusedActivation? {
+    private static func activation(of node: Node, constants: [String: Value], opsets: [String: Int]) -> FusedActivation?
+    {
         guard node.domain.isEmpty, node.outputs.count == 1 else { return nil }
         switch node.opType {
         case "Relu" where node.inputs.count == 1:
@@ -198,8 +235,10 @@ enum GraphRewrite {
             }
             func bound(_ position: Int, _ missing: Float) -> Float? {
                 guard position < node.inputs.count, !node.inputs[position].isEmpty else { return missing }
-                guard let tensor = constants[node.inputs[position]]?.tensor, tensor.dtype == .float32, tensor.count == 1,
-                      let value = try? tensor.scalars(as: Float.self).first else { return nil }
+                guard let tensor = constants[node.inputs[position]]?.tensor, tensor.dtype == .float32,
+                    tensor.count == 1,
+                    let value = try? tensor.scalars(as: Float.self).first
+                else { return nil }
                 return value
             }
             guard let lower = bound(1, -.infinity), let upper = bound(2, .infinity) else { return nil }

@@ -2,7 +2,7 @@ import TensorCore
 
 /// A loaded ONNX model, ready to run: nodes resolved against the operator registry and put in
 /// topological order at load; each run frees every intermediate right after its last use.
-public final class InferenceSession: @unchecked Sendable {
+public final class InferenceSession: Sendable {
     /// The decoded model.
     public let model: OnnxModel
     /// Graph inputs the caller feeds (graph inputs that are not initializers), in order.
@@ -41,7 +41,9 @@ public final class InferenceSession: @unchecked Sendable {
         let results = try main.run(feeds.mapValues(Value.tensor), parent: nil, profile: profile)
         var named: [String: Tensor] = [:]
         for (info, value) in zip(outputs, results) {
-            guard let tensor = value.tensor else { throw .invalidGraph(reason: "output '\(info.name)' is a sequence or an empty optional; use runValues") }
+            guard let tensor = value.tensor else {
+                throw .invalidGraph(reason: "output '\(info.name)' is a sequence or an empty optional; use runValues")
+            }
             named[info.name] = tensor
         }
         return named
@@ -51,7 +53,8 @@ public final class InferenceSession: @unchecked Sendable {
     /// of ``inputs``; returns the outputs in the order of ``outputs``.
     public func runValues(_ ordered: [Value]) throws(OnnxError) -> [Value] {
         guard ordered.count == inputs.count else {
-            throw .inputMismatch(reason: "\(ordered.count) input(s) given, the model takes \(inputs.count): \(describe(inputs))")
+            throw .inputMismatch(
+                reason: "\(ordered.count) input(s) given, the model takes \(inputs.count): \(describe(inputs))")
         }
         var feeds: [String: Value] = [:]
         for (info, value) in zip(inputs, ordered) { feeds[info.name] = value }
@@ -61,7 +64,8 @@ public final class InferenceSession: @unchecked Sendable {
     /// Runs with inputs in the order of ``inputs`` and returns outputs in the order of ``outputs``.
     public func run(_ ordered: [Tensor], profile: NodeProfile? = nil) throws(OnnxError) -> [Tensor] {
         guard ordered.count == inputs.count else {
-            throw .inputMismatch(reason: "\(ordered.count) input(s) given, the model takes \(inputs.count): \(describe(inputs))")
+            throw .inputMismatch(
+                reason: "\(ordered.count) input(s) given, the model takes \(inputs.count): \(describe(inputs))")
         }
         var feeds: [String: Tensor] = [:]
         for (info, tensor) in zip(inputs, ordered) { feeds[info.name] = tensor }
@@ -95,12 +99,17 @@ public final class InferenceSession: @unchecked Sendable {
                 throw .inputMismatch(reason: "input '\(info.name)' expects \(dtype), given \(tensor.dtype)")
             }
             guard let shape else { continue }
-            let fits = shape.count == tensor.rank && zip(shape, tensor.shape).allSatisfy { dim, given in
-                if case let .value(v) = dim { return v == given }
-                return true
-            }
+            let fits =
+                shape.count == tensor.rank
+                && zip(shape, tensor.shape).allSatisfy { dim, given in
+                    if case let .value(v) = dim { return v == given }
+                    return true
+                }
             if !fits {
-                throw .inputMismatch(reason: "input '\(info.name)' expects shape [\(shape.map(\.description).joined(separator: ", "))], given \(tensor.shape)")
+                throw .inputMismatch(
+                    reason:
+                        "input '\(info.name)' expects shape [\(shape.map(\.description).joined(separator: ", "))], given \(tensor.shape)"
+                )
             }
         }
     }

@@ -1,8 +1,9 @@
 import Dispatch
+import Synchronization
 
 /// Time spent per node over one or more runs (onnxruntime's profiling, in short): pass one to
-/// ``InferenceSession/run(_:profile:)`` and read the totals.
-public final class NodeProfile: @unchecked Sendable {
+/// ``InferenceSession/run(_:profile:)->[String:Tensor]`` and read the totals. Runs on several tasks may share one.
+public final class NodeProfile: Sendable {
     /// One node's (or fused chain's) accumulated time.
     public struct Entry: Sendable {
         /// The node's name (the first node of a fused chain).
@@ -13,18 +14,26 @@ public final class NodeProfile: @unchecked Sendable {
         public var nanoseconds: UInt64
     }
 
-    private var index: [String: Int] = [:]
-    /// Every node that ran, in first-run order.
-    public private(set) var entries: [Entry] = []
+    private struct State {
+        var index: [String: Int] = [:]
+        var entries: [Entry] = []
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
+    /// Every node that ran, in first-run order.
+    public var entries: [Entry] { state.withLock { $0.entries } }
+
     func add(node: String, opType: String, nanoseconds: UInt64) {
-        if let position = index[node] {
-            entries[position].nanoseconds += nanoseconds
-        } else {
-            index[node] = entries.count
-            entries.append(Entry(node: node, opType: opType, nanoseconds: nanoseconds))
+        state.withLock { state in
+            if let position = state.index[node] {
+                state.entries[position].nanoseconds += nanoseconds
+            } else {
+                state.index[node] = state.entries.count
+                state.entries.append(Entry(node: node, opType: opType, nanoseconds: nanoseconds))
+            }
         }
     }
 

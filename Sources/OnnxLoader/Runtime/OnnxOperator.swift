@@ -2,8 +2,8 @@ import TensorCore
 
 /// A resolved, ready-to-run operator: built once per node at load, run every inference.
 protocol OnnxOperator: Sendable {
-    /// Runs on the node's inputs (nil where an optional input is omitted); returns its outputs in order.
-    func run(_ inputs: [Tensor?]) throws -> [Tensor]
+    /// Runs on the node's inputs; returns its outputs in order.
+    func run(_ inputs: OpInputs) throws -> [Tensor]
 }
 
 /// A node's attributes, read with the node named in every error.
@@ -65,11 +65,25 @@ struct NodeAttributes: Sendable {
     }
 }
 
-/// Helpers ops use to read their inputs.
-extension Array where Element == Tensor? {
+/// A node's inputs as its operator sees them (nil where an optional input is omitted), with the
+/// node's op type, which the runtime supplies so that errors name it.
+struct OpInputs: RandomAccessCollection {
+    let tensors: [Tensor?]
+    /// The op type of the node being run.
+    let op: String
+
+    init(_ tensors: [Tensor?], op: String) {
+        self.tensors = tensors
+        self.op = op
+    }
+
+    var startIndex: Int { tensors.startIndex }
+    var endIndex: Int { tensors.endIndex }
+    subscript(position: Int) -> Tensor? { tensors[position] }
+
     /// Input `index`, which the op requires.
-    func required(_ index: Int, _ op: String) throws -> Tensor {
-        guard index < count, let tensor = self[index] else {
+    func required(_ index: Int) throws -> Tensor {
+        guard index < count, let tensor = tensors[index] else {
             throw TensorError.invalidArgument(op: op, reason: "input \(index) is required")
         }
         return tensor
@@ -77,7 +91,7 @@ extension Array where Element == Tensor? {
 
     /// Input `index` if present.
     func optional(_ index: Int) -> Tensor? {
-        index < count ? self[index] : nil
+        index < count ? tensors[index] : nil
     }
 }
 
@@ -93,7 +107,9 @@ extension Tensor {
 
     /// The single value of a scalar (or one-element) numeric tensor as Double.
     func scalarDouble(_ op: String) throws -> Double {
-        guard count == 1 else { throw TensorError.invalidArgument(op: op, reason: "expected a single value, got shape \(shape)") }
+        guard count == 1 else {
+            throw TensorError.invalidArgument(op: op, reason: "expected a single value, got shape \(shape)")
+        }
         return try cast(to: .float64).scalars(as: Double.self)[0]
     }
 }

@@ -75,7 +75,16 @@ struct OperatorRegistry: Sendable {
         registerSoftmax(&registry)
         registerAttention(&registry)
         registerRotaryEmbedding(&registry)
-        registerComposite(&registry)
+        registerShrink(&registry)
+        registerSwiGLU(&registry)
+        registerMatrixPatterns(&registry)
+        registerCumulativeOps(&registry)
+        registerSelection(&registry)
+        registerScatterND(&registry)
+        registerReverseSequence(&registry)
+        registerOneHot(&registry)
+        registerRearrangement(&registry)
+        registerLocalNormalization(&registry)
         registerLosses(&registry)
         return registry
     }()
@@ -83,6 +92,6 @@ struct OperatorRegistry: Sendable {
 
 /// An operator defined by a closure over its inputs.
 struct ClosureOperator: OnnxOperator {
-    let body: @Sendable ([Tensor?]) throws -> [Tensor]
-    func run(_ inputs: [Tensor?]) throws -> [Tensor] { try body(inputs) }
+    let body: @Sendable (OpInputs) throws -> [Tensor]
+    func run(_ inputs: OpInputs) throws -> [Tensor] { try body(inputs) }
 }

@@ -29,36 +29,54 @@ public indirect enum Value: Sendable {
 /// An operator that consumes or produces sequences and optionals (or runs subgraphs that may):
 /// it sees the values as they are, where plain operators see tensors.
 protocol ValueOperator: OnnxOperator {
-    func run(values inputs: [Value?], scope: ValueScope) throws -> [Value]
+    func run(values inputs: OpValues, scope: ValueScope) throws -> [Value]
 }
 
 extension ValueOperator {
-    func run(_ inputs: [Tensor?]) throws -> [Tensor] {
-        try run(values: inputs.map { $0.map(Value.tensor) }, scope: ValueScope([:], parent: nil)).compactMap(\.tensor)
+    func run(_ inputs: OpInputs) throws -> [Tensor] {
+        let values = OpValues(inputs.tensors.map { $0.map(Value.tensor) }, op: inputs.op)
+        return try run(values: values, scope: ValueScope([:], parent: nil)).compactMap(\.tensor)
     }
 }
 
 /// A value operator defined by a closure.
 struct ValueClosureOperator: ValueOperator {
-    let body: @Sendable ([Value?]) throws -> [Value]
-    func run(values inputs: [Value?], scope: ValueScope) throws -> [Value] { try body(inputs) }
+    let body: @Sendable (OpValues) throws -> [Value]
+    func run(values inputs: OpValues, scope: ValueScope) throws -> [Value] { try body(inputs) }
 }
 
-extension Array where Element == Value? {
+/// A node's inputs as a value operator sees them (nil where an optional input is omitted), with the
+/// node's op type, which the runtime supplies so that errors name it.
+struct OpValues: RandomAccessCollection {
+    let values: [Value?]
+    /// The op type of the node being run.
+    let op: String
+
+    init(_ values: [Value?], op: String) {
+        self.values = values
+        self.op = op
+    }
+
+    var startIndex: Int { values.startIndex }
+    var endIndex: Int { values.endIndex }
+    subscript(position: Int) -> Value? { values[position] }
+
     /// Input `index` as a sequence, which the op requires.
-    func sequence(_ index: Int, _ op: String) throws -> [Tensor] {
-        guard index < count, let value = self[index], let sequence = value.sequence else {
+    func sequence(_ index: Int) throws -> [Tensor] {
+        guard index < count, let value = values[index], let sequence = value.sequence else {
             throw TensorError.invalidArgument(op: op, reason: "input \(index) must be a sequence")
         }
         return sequence
     }
 
     /// Input `index` as a tensor, if present.
-    func tensor(_ index: Int) -> Tensor? { index < count ? self[index]?.tensor : nil }
+    func tensor(_ index: Int) -> Tensor? { index < count ? values[index]?.tensor : nil }
 
     /// Input `index` as a tensor, which the op requires.
-    func requiredTensor(_ index: Int, _ op: String) throws -> Tensor {
-        guard let tensor = tensor(index) else { throw TensorError.invalidArgument(op: op, reason: "input \(index) must be a tensor") }
+    func requiredTensor(_ index: Int) throws -> Tensor {
+        guard let tensor = tensor(index) else {
+            throw TensorError.invalidArgument(op: op, reason: "input \(index) must be a tensor")
+        }
         return tensor
     }
 }
