@@ -20,7 +20,9 @@ public struct RGBImage: Sendable {
 
     /// Decodes a PNG or JPEG file (by its signature, not its name).
     public init(contentsOf path: String) throws(DecodeError) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DecodeError(path: path, reason: "cannot read the file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DecodeError(path: path, reason: "cannot read the file")
+        }
         try self.init(data: Array(data), name: path)
     }
 
@@ -35,8 +37,12 @@ public struct RGBImage: Sendable {
         let status = data.withUnsafeBufferPointer { bytes in
             message.withUnsafeMutableBufferPointer { error in
                 isPNG
-                    ? infer_decode_png(bytes.baseAddress, bytes.count, RGBImage.maxPixels, &pixels, &width, &height, error.baseAddress, error.count)
-                    : infer_decode_jpeg(bytes.baseAddress, bytes.count, RGBImage.maxPixels, &pixels, &width, &height, error.baseAddress, error.count)
+                    ? infer_decode_png(
+                        bytes.baseAddress, bytes.count, RGBImage.maxPixels, &pixels, &width, &height, error.baseAddress,
+                        error.count)
+                    : infer_decode_jpeg(
+                        bytes.baseAddress, bytes.count, RGBImage.maxPixels, &pixels, &width, &height, error.baseAddress,
+                        error.count)
             }
         }
         guard status == 0, let pixels else {
@@ -49,6 +55,16 @@ public struct RGBImage: Sendable {
         self.pixels = Array(UnsafeBufferPointer(start: pixels, count: Int(width) * Int(height) * 3))
     }
 
+    /// An image from `width` × `height` RGB pixels, row-major, three bytes each; the pixel count
+    /// must match the size.
+    public init(width: Int, height: Int, rgb pixels: [UInt8]) throws(DecodeError) {
+        let (area, overflow) = width.multipliedReportingOverflow(by: height)
+        guard width > 0, height > 0, !overflow, area <= RGBImage.maxPixels, pixels.count == area * 3 else {
+            throw DecodeError(path: "<pixels>", reason: "\(pixels.count) bytes are not \(width) x \(height) RGB pixels")
+        }
+        self.init(width: width, height: height, pixels: pixels)
+    }
+
     init(width: Int, height: Int, pixels: [UInt8]) {
         self.width = width
         self.height = height
@@ -57,7 +73,9 @@ public struct RGBImage: Sendable {
 
     /// Resized with bilinear interpolation (half-pixel centres) to `newWidth` x `newHeight`.
     public func resized(width newWidth: Int, height newHeight: Int) -> RGBImage {
-        guard newWidth > 0, newHeight > 0, width > 0, height > 0 else { return RGBImage(width: max(newWidth, 0), height: max(newHeight, 0), pixels: []) }
+        guard newWidth > 0, newHeight > 0, width > 0, height > 0 else {
+            return RGBImage(width: max(newWidth, 0), height: max(newHeight, 0), pixels: [])
+        }
         var out = [UInt8](repeating: 0, count: newWidth * newHeight * 3)
         let sx = Double(width) / Double(newWidth), sy = Double(height) / Double(newHeight)
         for y in 0..<newHeight {
@@ -67,8 +85,12 @@ public struct RGBImage: Sendable {
                 let fx = max(0, (Double(x) + 0.5) * sx - 0.5)
                 let x0 = min(Int(fx), width - 1), x1 = min(x0 + 1, width - 1), wx = fx - Double(x0)
                 for c in 0..<3 {
-                    let top = Double(pixels[(y0 * width + x0) * 3 + c]) * (1 - wx) + Double(pixels[(y0 * width + x1) * 3 + c]) * wx
-                    let bottom = Double(pixels[(y1 * width + x0) * 3 + c]) * (1 - wx) + Double(pixels[(y1 * width + x1) * 3 + c]) * wx
+                    let top =
+                        Double(pixels[(y0 * width + x0) * 3 + c]) * (1 - wx) + Double(pixels[(y0 * width + x1) * 3 + c])
+                        * wx
+                    let bottom =
+                        Double(pixels[(y1 * width + x0) * 3 + c]) * (1 - wx) + Double(pixels[(y1 * width + x1) * 3 + c])
+                        * wx
                     out[(y * newWidth + x) * 3 + c] = UInt8(min(255, max(0, (top * (1 - wy) + bottom * wy).rounded())))
                 }
             }

@@ -4,7 +4,10 @@ import TensorCore
 
 /// An ONNX image classifier: one float input `[N, 3, H, W]` or `[N, H, W, 3]`, one output of
 /// scores `[N, classes]` (logits or probabilities).
-public final class ImageClassifier: @unchecked Sendable {
+///
+/// The classifier owns its preprocessing (``ImagePreprocessing``) and class names, so callers hand
+/// it images or files. It is immutable: concurrent tasks may share one.
+public final class ImageClassifier: Sendable {
     /// One ranked class.
     public struct Prediction: Sendable, Equatable {
         public let index: Int
@@ -18,26 +21,38 @@ public final class ImageClassifier: @unchecked Sendable {
     public let spatialSize: (height: Int, width: Int)?
     /// Values per sample of the input (3 x H x W), when static.
     public let sampleCount: Int?
+    /// Class names by index; nil: ImageNet-1k's for 1000-class models, else `class N`.
     public let labels: [String]?
+    /// How images become inputs.
+    public let preprocessing: ImagePreprocessing
 
     public enum ClassifierError: Error, CustomStringConvertible {
         case unsupportedModel(String)
         case badInput(String)
+        case cannotReadLabels(path: String)
         public var description: String {
             switch self {
             case let .unsupportedModel(reason): return "not an image classifier: \(reason)"
             case let .badInput(reason): return reason
+            case let .cannotReadLabels(path): return "cannot read labels file \(path)"
             }
         }
     }
 
-    /// Loads the model; `labels` name the classes (ImageNet-1k when nil and the model has 1000).
-    public init(path: String, labels: [String]? = nil) throws {
+    /// Loads the model; `labels` name the classes (ImageNet-1k when nil and the model has 1000);
+    /// images are prepared with `preprocessing` (torchvision's ImageNet transform by default).
+    public init(path: String, labels: [String]? = nil, preprocessing: ImagePreprocessing = ImagePreprocessing()) throws
+    {
+        self.preprocessing = preprocessing
         session = try InferenceSession(path: path)
         guard session.inputs.count == 1, case let .tensor(_, shape?)? = session.inputs[0].type, shape.count == 4 else {
-            throw ClassifierError.unsupportedModel("it needs one 4-D image input, it takes \(session.inputs.count) input(s)")
+            throw ClassifierError.unsupportedModel(
+                "it needs one 4-D image input, it takes \(session.inputs.count) input(s)")
         }
-        func value(_ dim: OnnxLoader.Dimension) -> Int? { if case let .value(v) = dim { return v }; return nil }
+        func value(_ dim: OnnxLoader.Dimension) -> Int? {
+            if case let .value(v) = dim { return v }
+            return nil
+        }
         if value(shape[1]) == 3 {
             layout = .nchw
             spatialSize = value(shape[2]).flatMap { h in value(shape[3]).map { (h, $0) } }
@@ -45,10 +60,35 @@ public final class ImageClassifier: @unchecked Sendable {
             layout = .nhwc
             spatialSize = value(shape[1]).flatMap { h in value(shape[2]).map { (h, $0) } }
         } else {
-            throw ClassifierError.unsupportedModel("its input \(shape.map(\.description)) has no 3-channel axis (NCHW or NHWC)")
+            throw ClassifierError.unsupportedModel(
+                "its input \(shape.map(\.description)) has no 3-channel axis (NCHW or NHWC)")
         }
         sampleCount = spatialSize.map { $0.height * $0.width * 3 }
         self.labels = labels
+    }
+
+    /// Class names from a text file, one per line (a trailing empty line is ignored).
+    public static func labels(contentsOfFile path: String) throws(ClassifierError) -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .cannotReadLabels(path: path) }
+        var names = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(
+            String.init)
+        if names.last == "" { names.removeLast() }
+        return names
+    }
+
+    /// The model input for `image`: resized, cropped to the model's size, normalised and laid out.
+    public func input(for image: RGBImage) throws -> Tensor {
+        try preprocessing.tensor(from: image, layout: layout, size: spatialSize)
+    }
+
+    /// Top-`k` classes of `image`.
+    public func classify(_ image: RGBImage, topK k: Int) throws -> [Prediction] {
+        try classify(input(for: image), topK: k)[0]
+    }
+
+    /// Top-`k` classes of the PNG or JPEG file at `path`.
+    public func classify(imageAt path: String, topK k: Int) throws -> [Prediction] {
+        try classify(RGBImage(contentsOf: path), topK: k)
     }
 
     /// Top-`k` classes for each sample of an input batch already laid out for the model.
@@ -85,13 +125,19 @@ public final class ImageClassifier: @unchecked Sendable {
     public func batch(fromSamples samples: [[Float]]) throws -> Tensor {
         guard let first = samples.first else { throw ClassifierError.badInput("the batch is empty") }
         let perSample = first.count
-        guard samples.allSatisfy({ $0.count == perSample }) else { throw ClassifierError.badInput("samples differ in length") }
+        guard samples.allSatisfy({ $0.count == perSample }) else {
+            throw ClassifierError.badInput("samples differ in length")
+        }
         if let sampleCount, perSample != sampleCount {
-            throw ClassifierError.badInput("a sample has \(perSample) values; the model takes \(sampleCount) (\(layout == .nchw ? "3 x H x W" : "H x W x 3"))")
+            throw ClassifierError.badInput(
+                "a sample has \(perSample) values; the model takes \(sampleCount) (\(layout == .nchw ? "3 x H x W" : "H x W x 3"))"
+            )
         }
         let side = Int(Double(perSample / 3).squareRoot())
         let (h, w) = spatialSize ?? (side, side)
-        guard h * w * 3 == perSample else { throw ClassifierError.badInput("\(perSample) values are not 3 x H x W for a square image") }
+        guard h * w * 3 == perSample else {
+            throw ClassifierError.badInput("\(perSample) values are not 3 x H x W for a square image")
+        }
         let shape = layout == .nchw ? [samples.count, 3, h, w] : [samples.count, h, w, 3]
         return try Tensor(shape: shape, scalars: samples.flatMap { $0 })
     }

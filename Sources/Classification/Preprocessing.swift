@@ -25,8 +25,9 @@ public struct ImagePreprocessing: Sendable {
         let (targetHeight, targetWidth) = size ?? (cropSize, cropSize)
         let shorter = max(min(image.width, image.height), 1)
         let ratio = Double(max(resizeShorterSide, max(targetHeight, targetWidth))) / Double(shorter)
-        let resized = image.resized(width: max(Int((Double(image.width) * ratio).rounded()), targetWidth),
-                                    height: max(Int((Double(image.height) * ratio).rounded()), targetHeight))
+        let resized = image.resized(
+            width: max(Int((Double(image.width) * ratio).rounded()), targetWidth),
+            height: max(Int((Double(image.height) * ratio).rounded()), targetHeight))
         let cropped = resized.centerCropped(width: targetWidth, height: targetHeight)
         let plane = targetHeight * targetWidth
         var values = [Float](repeating: 0, count: plane * 3)
