@@ -9,19 +9,20 @@ import TensorCore
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure an ONNX model's load time, latency and peak RSS, or a GGUF model's prefill and decode speed.",
+        abstract:
+            "Measure an ONNX model's load time, latency and peak RSS, or a GGUF model's prefill and decode speed.",
         discussion: """
-        GGUF (llama-bench's tests): a batch of -p tokens from an empty context, then -n tokens one at a time;
-        prints tokens per second for each (--json: {"load_ms","prefill_tok_s","decode_tok_s","peak_rss_mb",...}).
-        Example: infer-cli bench --model SmolLM2-135M-Instruct.Q4_1.gguf -p 128 -n 128 -t 1
-        ONNX:
-        Feeds the test_data_set_0/input_K.pb files beside the model when present, else random inputs of the
-        declared shapes (symbolic dims from --dim, else 1). Kernel figures: swift run -c release kernel-bench.
-        Example: infer-cli bench --model resnet18.onnx --threads 1 --runs 30 --json
-        Tokenizer: encodes every "text" of a JSONL corpus on one thread; prints load time and MB/s
-        (--json: {"load_ms","mb_per_s","tokens_per_s","bytes","tokens"}).
-        Example: infer-cli bench --tokenizer tokenizer.json --corpus corpus.jsonl --runs 3
-        """)
+            GGUF (llama-bench's tests): a batch of -p tokens from an empty context, then -n tokens one at a time;
+            prints tokens per second for each (--json: {"load_ms","prefill_tok_s","decode_tok_s","peak_rss_mb",...}).
+            Example: infer-cli bench --model SmolLM2-135M-Instruct.Q4_1.gguf -p 128 -n 128 -t 1
+            ONNX:
+            Feeds the test_data_set_0/input_K.pb files beside the model when present, else random inputs of the
+            declared shapes (symbolic dims from --dim, else 1). Kernel figures: swift run -c release kernel-bench.
+            Example: infer-cli bench --model resnet18.onnx --threads 1 --runs 30 --json
+            Tokenizer: encodes every "text" of a JSONL corpus on one thread; prints load time and MB/s
+            (--json: {"load_ms","mb_per_s","tokens_per_s","bytes","tokens"}).
+            Example: infer-cli bench --tokenizer tokenizer.json --corpus corpus.jsonl --runs 3
+            """)
 
     @Option(help: "The ONNX or GGUF model file.") var model: String?
     @Option(help: "A tokenizer.json or .gguf to measure instead of a model.") var tokenizer: String?
@@ -30,7 +31,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Untimed runs first (default 5 for ONNX, 1 for GGUF).") var warmup: Int?
     @Option(name: .customShort("p"), help: "GGUF: prompt tokens processed as one batch.") var promptTokens = 128
     @Option(name: .customShort("n"), help: "GGUF: tokens generated one at a time.") var generatedTokens = 128
-    @Option(name: .customLong("dim"), help: "A symbolic dimension's value: NAME=VALUE (repeatable).") var dims: [String] = []
+    @Option(name: .customLong("dim"), help: "A symbolic dimension's value: NAME=VALUE (repeatable).") var dims:
+        [String] = []
     @Flag(help: "One JSON object on stdout: load_ms, median_ms, p90_ms, min_ms, peak_rss_mb.") var json = false
     @Flag(help: "ONNX: print the time per op type and the slowest nodes (mean per run) to stderr.") var profile = false
     @OptionGroup var threadOptions: ThreadOptions
@@ -53,7 +55,9 @@ struct Bench: ParsableCommand {
         var bindings: [String: Int] = [:]
         for entry in dims {
             let parts = entry.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, let value = Int(parts[1]), value >= 0 else { throw CommandError("--dim expects NAME=VALUE, got '\(entry)'") }
+            guard parts.count == 2, let value = Int(parts[1]), value >= 0 else {
+                throw CommandError("--dim expects NAME=VALUE, got '\(entry)'")
+            }
             bindings[String(parts[0])] = value
         }
         let progress = isatty(STDERR_FILENO) == 1
@@ -67,7 +71,9 @@ struct Bench: ParsableCommand {
         let nodeProfile = profile ? NodeProfile() : nil
         for iteration in 0..<(warmup + runs) {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            do { _ = try session.run(inputs, profile: iteration >= warmup ? nodeProfile : nil) } catch { throw CommandError("\(model): \(error)") }
+            do { _ = try session.run(inputs, profile: iteration >= warmup ? nodeProfile : nil) } catch {
+                throw CommandError("\(model): \(error)")
+            }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             if iteration >= warmup { times.append(elapsed) }
             if progress { StandardError.write("\r\(iteration + 1)/\(warmup + runs)") }
@@ -75,14 +81,24 @@ struct Bench: ParsableCommand {
         if progress { StandardError.write("\n") }
         if let nodeProfile { Bench.report(nodeProfile, runs: runs) }
         times.sort()
-        let median = times[times.count / 2], p90 = times[min(times.count - 1, Int((Double(times.count) * 0.9).rounded(.up)) - 1)]
+        let median = times[times.count / 2],
+            p90 = times[min(times.count - 1, Int((Double(times.count) * 0.9).rounded(.up)) - 1)]
         let peak = Bench.peakResidentMegabytes()
         if json {
-            let object: [String: Double] = ["load_ms": loadMilliseconds, "median_ms": median, "p90_ms": p90, "min_ms": times[0], "peak_rss_mb": peak]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            let object: [String: Double] = [
+                "load_ms": loadMilliseconds, "median_ms": median, "p90_ms": p90, "min_ms": times[0],
+                "peak_rss_mb": peak,
+            ]
+            print(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            )
         } else {
-            print(String(format: "load %.1f ms, median %.2f ms, p90 %.2f ms, min %.2f ms, peak RSS %.1f MB (%d runs, %d threads)",
-                         loadMilliseconds, median, p90, times[0], peak, runs, ComputePool.threadCount))
+            print(
+                String(
+                    format:
+                        "load %.1f ms, median %.2f ms, p90 %.2f ms, min %.2f ms, peak RSS %.1f MB (%d runs, %d threads)",
+                    loadMilliseconds, median, p90, times[0], peak, runs, ComputePool.threadCount))
         }
     }
 
@@ -90,7 +106,9 @@ struct Bench: ParsableCommand {
     static func report(_ profile: NodeProfile, runs: Int) {
         let total = max(1, profile.entries.reduce(0) { $0 + $1.nanoseconds })
         func line(_ label: String, _ nanoseconds: UInt64) -> String {
-            String(format: "%9.3f ms %5.1f%%  %@\n", Double(nanoseconds) / 1e6 / Double(runs), Double(nanoseconds) * 100 / Double(total), label)
+            String(
+                format: "%9.3f ms %5.1f%%  %@\n", Double(nanoseconds) / 1e6 / Double(runs),
+                Double(nanoseconds) * 100 / Double(total), label)
         }
         StandardError.write("per op type (mean per run):\n")
         for (opType, nanoseconds) in profile.byOpType { StandardError.write(line(opType, nanoseconds)) }
@@ -112,23 +130,24 @@ struct Bench: ParsableCommand {
         guard promptTokens > 0, generatedTokens > 0 else { throw CommandError("-p and -n must be positive") }
         let progress = isatty(STDERR_FILENO) == 1
         let start = DispatchTime.now().uptimeNanoseconds
-        let file: GGUFFile, llama: LlamaModel
+        let file: GGUFFile, llama: any CausalLanguageModel, cache: KVCache
         do {
             file = try GGUFFile(path: model)
-            llama = try LlamaModel(file: file, contextLength: promptTokens + generatedTokens)
+            llama = try LanguageModels.load(file)
+            cache = try llama.makeCache(contextLength: promptTokens + generatedTokens)
         } catch { throw CommandError("\(error)") }
         let loadMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         let vocabulary = llama.hyperparameters.vocabularySize
         let prompt = (0..<promptTokens).map { ($0 * 7919 + 13) % vocabulary }
         var prefill: [Double] = [], decode: [Double] = []
         for run in 0..<(warmup + runs) {
-            llama.reset()
+            cache.reset()
             let t0 = DispatchTime.now().uptimeNanoseconds
-            do { _ = try llama.evaluate(prompt) } catch { throw CommandError("\(error)") }
+            do { _ = try llama.forward(prompt, cache: cache) } catch { throw CommandError("\(error)") }
             let t1 = DispatchTime.now().uptimeNanoseconds
             var token = prompt[prompt.count - 1]
             for _ in 0..<generatedTokens {
-                do { _ = try llama.evaluate([token]) } catch { throw CommandError("\(error)") }
+                do { _ = try llama.forward([token], cache: cache) } catch { throw CommandError("\(error)") }
                 token = (token * 31 + 7) % vocabulary
             }
             let t2 = DispatchTime.now().uptimeNanoseconds
@@ -144,15 +163,24 @@ struct Bench: ParsableCommand {
         let prefillMedian = prefill[prefill.count / 2], decodeMedian = decode[decode.count / 2]
         let peak = Bench.peakResidentMegabytes()
         if json {
-            let object: [String: Any] = ["load_ms": (loadMilliseconds * 10).rounded() / 10, "prefill_tok_s": (prefillMedian * 100).rounded() / 100,
-                                         "decode_tok_s": (decodeMedian * 100).rounded() / 100, "peak_rss_mb": (peak * 10).rounded() / 10,
-                                         "threads": ComputePool.threadCount, "p": promptTokens, "n": generatedTokens,
-                                         "file_mb": (Double(file.fileSize) / 1_048_576 * 10).rounded() / 10,
-                                         "kv_cache_mb": (Double(llama.cacheByteCount) / 1_048_576 * 10).rounded() / 10]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            let object: [String: Any] = [
+                "load_ms": (loadMilliseconds * 10).rounded() / 10,
+                "prefill_tok_s": (prefillMedian * 100).rounded() / 100,
+                "decode_tok_s": (decodeMedian * 100).rounded() / 100, "peak_rss_mb": (peak * 10).rounded() / 10,
+                "threads": ComputePool.threadCount, "p": promptTokens, "n": generatedTokens,
+                "file_mb": (Double(file.fileSize) / 1_048_576 * 10).rounded() / 10,
+                "kv_cache_mb": (Double(cache.byteCount) / 1_048_576 * 10).rounded() / 10,
+            ]
+            print(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            )
         } else {
-            print(String(format: "load %.0f ms, pp%d %.2f tok/s, tg%d %.2f tok/s, peak RSS %.1f MB (%d runs, %d threads)",
-                         loadMilliseconds, promptTokens, prefillMedian, generatedTokens, decodeMedian, peak, runs, ComputePool.threadCount))
+            print(
+                String(
+                    format: "load %.0f ms, pp%d %.2f tok/s, tg%d %.2f tok/s, peak RSS %.1f MB (%d runs, %d threads)",
+                    loadMilliseconds, promptTokens, prefillMedian, generatedTokens, decodeMedian, peak, runs,
+                    ComputePool.threadCount))
         }
     }
 
@@ -177,7 +205,8 @@ struct Bench: ParsableCommand {
             }
             // Floats uniform in [-1, 1]; integers (ids, masks) small non-negative values.
             let values = (0..<dims.reduce(1, *)).map { _ in
-                dtype.isFloatingPoint ? Double.random(in: -1...1, using: &generator) : Double(Int.random(in: 0...9, using: &generator))
+                dtype.isFloatingPoint
+                    ? Double.random(in: -1...1, using: &generator) : Double(Int.random(in: 0...9, using: &generator))
             }
             return try Tensor(shape: dims, scalars: values).cast(to: dtype)
         }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import OnnxLoader
 import TensorCore
@@ -9,16 +10,24 @@ enum TensorInputs {
         let lower = path.lowercased()
         do {
             if lower.hasSuffix(".npy") {
-                guard let data = FileManager.default.contents(atPath: path) else { throw CommandError("cannot read \(path)") }
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw CommandError("cannot read \(path)")
+                }
                 return try NumpyFile.decode(Array(data), path: path)
             }
             if lower.hasSuffix(".json") {
-                guard let data = FileManager.default.contents(atPath: path) else { throw CommandError("cannot read \(path)") }
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw CommandError("cannot read \(path)")
+                }
                 let value: Any
                 do { value = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
-                    throw CommandError("\(path) is not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)")
+                    throw CommandError(
+                        "\(path) is not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)"
+                    )
                 }
-                do { return try TensorJSON.tensor(from: value, dtype: dtype ?? .float32) } catch { throw CommandError("\(path): \(error)") }
+                do { return try TensorJSON.tensor(from: value, dtype: dtype ?? .float32) } catch {
+                    throw CommandError("\(path): \(error)")
+                }
             }
             return try TensorFile.read(path: path).tensor
         } catch let error as CommandError {
@@ -44,7 +53,9 @@ enum TensorInputs {
 
 /// `-t/--threads`, shared by the subcommands that compute.
 struct ThreadOptions: ParsableArguments {
-    @Option(name: [.customShort("t"), .long], help: "Worker threads (default: INFER_NUM_THREADS, else the number of cores).")
+    @Option(
+        name: [.customShort("t"), .long], help: "Worker threads (default: INFER_NUM_THREADS, else the number of cores)."
+    )
     var threads: Int?
 
     func apply() throws {
@@ -52,5 +63,3 @@ struct ThreadOptions: ParsableArguments {
         ComputePool.configure(threads: threads)
     }
 }
-
-import ArgumentParser
