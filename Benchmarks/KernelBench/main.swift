@@ -16,7 +16,6 @@ func now() -> Double {
     return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 
-
 /// What the CPU can do in fp32, from /proc/cpuinfo: cores x clock x FLOPs per cycle.
 struct CPUPeak {
     let model: String
@@ -30,7 +29,8 @@ struct CPUPeak {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         func field(_ name: String) -> String {
             for line in info.split(separator: "\n") where line.hasPrefix(name) {
-                return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+                    ?? ""
             }
             return ""
         }
@@ -76,7 +76,9 @@ let threadCounts: [Int] = {
 let budget = quick ? 0.3 : 1.5
 let peak = CPUPeak.read()
 
-print("CPU: \(peak.model), \(String(format: "%.0f", peak.megahertz)) MHz, fp32 peak \(String(format: "%.1f", peak.gflops(threads: 1))) GFLOP/s per core (\(peak.flopsPerCycle) FLOP/cycle: 2 FMA pipes x \(peak.lanes) lanes x 2)")
+print(
+    "CPU: \(peak.model), \(String(format: "%.0f", peak.megahertz)) MHz, fp32 peak \(String(format: "%.1f", peak.gflops(threads: 1))) GFLOP/s per core (\(peak.flopsPerCycle) FLOP/cycle: 2 FMA pipes x \(peak.lanes) lanes x 2)"
+)
 print("OpenBLAS: \(BLASRuntime.configuration), kernel \(BLASRuntime.coreName)")
 print("")
 print("| sgemm N | threads | OpenBLAS direct GFLOP/s | Tensor.matmul GFLOP/s | wrapper / direct | matmul / fp32 peak |")
@@ -92,14 +94,20 @@ for threads in threadCounts {
         let ta = try Tensor(shape: [n, n], scalars: a), tb = try Tensor(shape: [n, n], scalars: b)
         // OpenBLAS threaded by itself, against Tensor.matmul, which keeps OpenBLAS on one thread
         // and splits the product over the compute pool.
-        let (direct, wrapped) = measurePair(budget: budget, {
-            openblas_set_num_threads(Int32(threads))
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
-            openblas_set_num_threads(1)
-        }, { _ = try? Tensor.matmul(ta, tb) })
+        let (direct, wrapped) = measurePair(
+            budget: budget,
+            {
+                openblas_set_num_threads(Int32(threads))
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b,
+                    Int32(n), 0, &c, Int32(n))
+                openblas_set_num_threads(1)
+            }, { _ = try? Tensor.matmul(ta, tb) })
         let flops = 2 * Double(n) * Double(n) * Double(n)
         let directRate = flops / direct * 1e-9, wrappedRate = flops / wrapped * 1e-9
-        print("| \(n) | \(threads) | \(String(format: "%.1f", directRate)) | \(String(format: "%.1f", wrappedRate)) | \(String(format: "%.3f", wrappedRate / directRate)) | \(String(format: "%.2f", wrappedRate / peak.gflops(threads: threads))) |")
+        print(
+            "| \(n) | \(threads) | \(String(format: "%.1f", directRate)) | \(String(format: "%.1f", wrappedRate)) | \(String(format: "%.3f", wrappedRate / directRate)) | \(String(format: "%.2f", wrappedRate / peak.gflops(threads: threads))) |"
+        )
     }
 }
 
@@ -119,9 +127,12 @@ for threads in threadCounts {
     for op in [BinaryOp.add, .mul, .max] {
         log("\(op.rawValue) of 16M floats and memcpy of 64 MiB, \(threads) thread(s)...")
         // memcpy is single-threaded: the reference is one core's copy bandwidth.
-        let (copy, kernel) = measurePair(budget: budget, { memcpy(target, source, count * 4) }, { _ = try? Tensor.binary(op, x, y) })
+        let (copy, kernel) = measurePair(
+            budget: budget, { memcpy(target, source, count * 4) }, { _ = try? Tensor.binary(op, x, y) })
         let copyRate = Double(2 * count * 4) / copy * 1e-9, rate = Double(3 * count * 4) / kernel * 1e-9
-        print("| \(op.rawValue) (2 reads + 1 write, fresh output) | \(threads) | \(String(format: "%.1f", rate)) | memcpy \(String(format: "%.1f", copyRate)) GB/s: \(String(format: "%.2f", rate / copyRate)) |")
+        print(
+            "| \(op.rawValue) (2 reads + 1 write, fresh output) | \(threads) | \(String(format: "%.1f", rate)) | memcpy \(String(format: "%.1f", copyRate)) GB/s: \(String(format: "%.2f", rate / copyRate)) |"
+        )
     }
 }
 
@@ -135,6 +146,8 @@ for threads in threadCounts {
         let positive = op == .log ? try Tensor.binary(.add, x, Tensor(scalar: Float(1))) : x
         let scaled = try Tensor.binary(.mul, positive, Tensor(scalar: Float(op == .log ? 1 : 0.01)))
         let (time, _) = measurePair(budget: budget, { _ = try? scaled.unary(op) }, {})
-        print("| \(op.rawValue) | \(threads) | \(String(format: "%.0f", Double(count) / time * 1e-6)) | \(String(format: "%.1f", Double(2 * count * 4) / time * 1e-9)) |")
+        print(
+            "| \(op.rawValue) | \(threads) | \(String(format: "%.0f", Double(count) / time * 1e-6)) | \(String(format: "%.1f", Double(2 * count * 4) / time * 1e-9)) |"
+        )
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GGUF
 import Generation
+import TestSupport
 import Tokenizers
 import XCTest
 
@@ -25,8 +26,9 @@ final class GreedyGenerationTests: XCTestCase {
 
     func testGreedyContinuationsMatchLlamaCpp() throws {
         let file = try FixturePaths.smolLM2()
-        let tokenizer = try Tokenizer.load(gguf: file)
-        let model = try LlamaModel(file: file, contextLength: 512)
+        let tokenizer = try Tokenizer(gguf: file)
+        let model = try LanguageModels.load(file)
+        let cache = try model.makeCache(contextLength: 512)
         let goldens = try FixturePaths.jsonLines("llm/smollm2_greedy.jsonl", as: Golden.self)
         XCTAssertEqual(goldens.count, 8)
         var worstLogitError: Float = 0
@@ -34,10 +36,11 @@ final class GreedyGenerationTests: XCTestCase {
             let text = golden.prompt_rendered ?? golden.prompt
             let promptIds = tokenizer.encode(text, addSpecialTokens: true, parseSpecial: golden.chat).ids
             XCTAssertEqual(promptIds, golden.prompt_ids, "\(golden.id): prompt ids")
-            model.reset()
-            var logits = try model.evaluate(golden.prompt_ids)
+            cache.reset()
+            var logits = try model.forward(golden.prompt_ids, cache: cache)
             // Top 5 at the first generated position.
-            let top5 = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.prefix(5)
+            let top5 = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+                .prefix(5)
             XCTAssertEqual(Array(top5), golden.top5_first.map { Int($0[0]) }, "\(golden.id): top-5 ids")
             for pair in golden.top5_first {
                 let error = abs(logits[Int(pair[0])] - Float(pair[1]))
@@ -47,19 +50,22 @@ final class GreedyGenerationTests: XCTestCase {
             // Greedy ids: the rule compares up to the first near-tie; on x86-64 the
             // arithmetic is llama.cpp's bit for bit, so every step must agree.
             #if arch(x86_64)
-            let comparable = golden.ids.count
+                let comparable = golden.ids.count
             #else
-            let comparable = golden.margins.firstIndex { $0 < Double(GreedyGenerationTests.logitTolerance) } ?? golden.ids.count
+                let comparable =
+                    golden.margins.firstIndex { $0 < Double(GreedyGenerationTests.logitTolerance) } ?? golden.ids.count
             #endif
             var generated: [Int] = []
             for step in 0..<golden.ids.count {
                 let next = logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) } ?? 0
                 generated.append(next)
                 if step >= comparable || [0, 2, 4].contains(next) { break }
-                logits = try model.evaluate([next])
+                logits = try model.forward([next], cache: cache)
             }
             let length = min(comparable + 1, golden.ids.count)
-            XCTAssertEqual(Array(generated.prefix(length)), Array(golden.ids.prefix(length)), "\(golden.id): generated ids (first \(length) compared)")
+            XCTAssertEqual(
+                Array(generated.prefix(length)), Array(golden.ids.prefix(length)),
+                "\(golden.id): generated ids (first \(length) compared)")
         }
         print("greedy: worst top-5 logit error against llama.cpp \(worstLogitError)")
     }

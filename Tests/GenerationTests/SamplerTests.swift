@@ -1,11 +1,14 @@
 import Foundation
 import GGUF
 import Generation
+import TestSupport
 import XCTest
 
 /// Each step of the sampling chain alone, and the chain with a seed.
 final class SamplerTests: XCTestCase {
-    func candidates(_ logits: [Float]) -> [Candidate] { logits.enumerated().map { Candidate(id: $0.offset, logit: $0.element) } }
+    func candidates(_ logits: [Float]) -> [Candidate] {
+        logits.enumerated().map { Candidate(id: $0.offset, logit: $0.element) }
+    }
 
     func testGreedyTakesTheLowestIdOnTies() {
         XCTAssertEqual(Sampler.greedy(candidates([1, 3, 3, 2])), 1)
@@ -71,7 +74,9 @@ final class SamplerTests: XCTestCase {
         let first = (0..<200).map { _ in a.sample(logits, history: []) }
         let second = (0..<200).map { _ in b.sample(logits, history: []) }
         XCTAssertEqual(first, second)
-        let allowed = Set(candidates(logits).sorted { $0.logit > $1.logit || ($0.logit == $1.logit && $0.id < $1.id) }.prefix(3).map(\.id))
+        let allowed = Set(
+            candidates(logits).sorted { $0.logit > $1.logit || ($0.logit == $1.logit && $0.id < $1.id) }.prefix(3).map(
+                \.id))
         XCTAssertTrue(Set(first).isSubset(of: allowed))
         XCTAssertGreaterThan(Set(first).count, 1)
         parameters.seed = 99
@@ -80,14 +85,18 @@ final class SamplerTests: XCTestCase {
     }
 
     func testUnsupportedArchitectureIsNamedWithTheSupportedOnes() throws {
-        var w = GGUFFileTests.Writer()
+        var w = GGUFWriter()
         w.header(tensors: 0, metadata: 1)
-        w.string("general.architecture"); w.u32(8); w.string("gptj")
+        w.string("general.architecture")
+        w.u32(8)
+        w.string("gptj")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("arch-\(UUID().uuidString).gguf").path
         try Data(w.bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        XCTAssertThrowsError(try LlamaModel(file: try GGUFFile(path: path))) { error in
-            XCTAssertTrue("\(error)".contains("architecture 'gptj' is not supported (supported: llama, mistral, qwen2)"), "\(error)")
+        XCTAssertThrowsError(try LanguageModels.load(try GGUFFile(path: path))) { error in
+            XCTAssertTrue(
+                "\(error)".contains("architecture 'gptj' is not supported (supported: llama, mistral, qwen2)"),
+                "\(error)")
         }
     }
 }

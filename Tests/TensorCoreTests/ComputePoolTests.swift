@@ -1,5 +1,6 @@
-import XCTest
 import Synchronization
+import XCTest
+
 @testable import TensorCore
 
 final class ComputePoolTests: XCTestCase {

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import TensorCore
 
 final class MatMulTests: XCTestCase {
@@ -23,15 +24,20 @@ final class MatMulTests: XCTestCase {
         var rng = SeededRandom(seed: 20)
         for dtype in [DType.float32, .float64, .int32, .float16] {
             for _ in 0..<40 {
-                let m = Int.random(in: 0...6, using: &rng), k = Int.random(in: 0...6, using: &rng), n = Int.random(in: 0...6, using: &rng)
+                let m = Int.random(in: 0...6, using: &rng), k = Int.random(in: 0...6, using: &rng),
+                    n = Int.random(in: 0...6, using: &rng)
                 let batchA = randomShape(rank: Int.random(in: 0...2, using: &rng), &rng, dims: 1...3)
                 let batchB = Bool.random(using: &rng) ? batchA.map { Bool.random(using: &rng) ? 1 : $0 } : []
                 let aRank1 = Int.random(in: 0..<6, using: &rng) == 0, bRank1 = Int.random(in: 0..<6, using: &rng) == 0
                 var a = randomTensor(aRank1 ? [k] : batchA + [m, k], dtype, &rng)
                 var b = randomTensor(bRank1 ? [k] : batchB + [k, n], dtype, &rng)
                 // Transposed views go to BLAS as transposes.
-                if Bool.random(using: &rng), a.rank >= 2 { a = try a.transposedLastTwo().contiguous().transposedLastTwo() }
-                if Bool.random(using: &rng), b.rank >= 2 { b = try b.transposedLastTwo().contiguous().transposedLastTwo() }
+                if Bool.random(using: &rng), a.rank >= 2 {
+                    a = try a.transposedLastTwo().contiguous().transposedLastTwo()
+                }
+                if Bool.random(using: &rng), b.rank >= 2 {
+                    b = try b.transposedLastTwo().contiguous().transposedLastTwo()
+                }
                 if Bool.random(using: &rng) { a = nonContiguous(a) }
                 let got = try Tensor.matmul(a, b)
                 let expected = try naiveMatmul(a, b)
@@ -48,7 +54,8 @@ final class MatMulTests: XCTestCase {
         let a = randomFloats([3, 5, 7], &rng), b = randomFloats([7, 4], &rng)
         XCTAssertNil(mismatch(try Tensor.matmul(a, b), try naiveMatmul(a, b), absolute: 1e-5, relative: 1e-5))
         let big = randomFloats([64, 130], &rng), right = randomFloats([130, 70], &rng)
-        XCTAssertNil(mismatch(try Tensor.matmul(big, right), try naiveMatmul(big, right), absolute: 1e-4, relative: 1e-5))
+        XCTAssertNil(
+            mismatch(try Tensor.matmul(big, right), try naiveMatmul(big, right), absolute: 1e-4, relative: 1e-5))
     }
 
     /// A single row or column runs as matrix-vector products, split over the pool when large.
@@ -57,46 +64,24 @@ final class MatMulTests: XCTestCase {
         let row = randomFloats([1, 300], &rng), column = randomFloats([300, 1], &rng)
         let weights = randomFloats([300, 1100], &rng)
         let transposed = try randomFloats([1100, 300], &rng).transposedLastTwo()
-        for (a, b) in [(row, weights), (row, transposed), (try weights.transposedLastTwo(), column), (try transposed.transposedLastTwo(), column)] {
-            XCTAssertNil(mismatch(try Tensor.matmul(a, b), try naiveMatmul(a, b), absolute: 1e-4, relative: 1e-5), "\(a.shape) x \(b.shape)")
+        for (a, b) in [
+            (row, weights), (row, transposed), (try weights.transposedLastTwo(), column),
+            (try transposed.transposedLastTwo(), column),
+        ] {
+            XCTAssertNil(
+                mismatch(try Tensor.matmul(a, b), try naiveMatmul(a, b), absolute: 1e-4, relative: 1e-5),
+                "\(a.shape) x \(b.shape)")
         }
     }
 
     func testMatmulErrors() {
         let a = try! Tensor(zeros: [2, 3], dtype: .float32), b = try! Tensor(zeros: [4, 5], dtype: .float32)
         XCTAssertThrowsError(try Tensor.matmul(a, b)) {
-            XCTAssertEqual($0 as? TensorError, .shapeMismatch(op: "matmul", shapes: [[2, 3], [4, 5]], reason: "inner dimensions 3 and 4 differ"))
+            XCTAssertEqual(
+                $0 as? TensorError,
+                .shapeMismatch(op: "matmul", shapes: [[2, 3], [4, 5]], reason: "inner dimensions 3 and 4 differ"))
         }
         XCTAssertThrowsError(try Tensor.matmul(Tensor(scalar: Float(1)), a))
         XCTAssertThrowsError(try Tensor.matmul(a, try! Tensor(zeros: [3, 2], dtype: .float64)))
-    }
-}
-
-final class BLASRuntimeTests: XCTestCase {
-    func testRecommendsAVXKernelsOnlyWhenOpenBLASFellBackToGeneric() {
-        let avx512: Set<String> = ["avx", "avx2", "fma", "avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl"]
-        XCTAssertEqual(BLASRuntime.recommendedCoreType(cpuFlags: avx512, chosen: "Prescott"), "SkylakeX")
-        XCTAssertEqual(BLASRuntime.recommendedCoreType(cpuFlags: ["avx", "avx2", "fma"], chosen: "Prescott"), "Haswell")
-        XCTAssertNil(BLASRuntime.recommendedCoreType(cpuFlags: avx512, chosen: "SkylakeX"))
-        XCTAssertNil(BLASRuntime.recommendedCoreType(cpuFlags: ["sse2"], chosen: "Prescott"))
-        XCTAssertFalse(BLASRuntime.coreName.isEmpty)
-    }
-
-    /// A product big enough for every BLAS blocking path, against a double-precision reference.
-    func testLargeProductAgainstDoubleReference() throws {
-        var rng = SeededRandom(seed: 22)
-        let m = 131, k = 257, n = 190
-        let a = randomFloats([m, k], &rng), b = randomFloats([k, n], &rng)
-        let av = try a.scalars(as: Float.self), bv = try b.scalars(as: Float.self)
-        let got = try Tensor.matmul(a, b).scalars(as: Float.self)
-        var worst = 0.0
-        for i in 0..<m {
-            for j in 0..<n {
-                var sum = 0.0
-                for p in 0..<k { sum += Double(av[i * k + p]) * Double(bv[p * n + j]) }
-                worst = max(worst, abs(Double(got[i * n + j]) - sum))
-            }
-        }
-        XCTAssertLessThan(worst, 1e-3, "largest error vs double reference (\(BLASRuntime.coreName) kernels)")
     }
 }

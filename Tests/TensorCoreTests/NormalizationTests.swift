@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import TensorCore
 
 final class NormalizationTests: XCTestCase {
@@ -19,9 +20,12 @@ final class NormalizationTests: XCTestCase {
                 let mu = row.reduce(0, +) / Double(row.count)
                 let variance = row.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / Double(row.count)
                 let tail = Array(index[axis...])
-                return (value(x, index) - mu) / (variance + 1e-3).squareRoot() * value(scale, tail) + value(bias, [tail.last!])
+                return (value(x, index) - mu) / (variance + 1e-3).squareRoot() * value(scale, tail)
+                    + value(bias, [tail.last!])
             }
-            if let problem = mismatch(got, expected, absolute: 1e-4, relative: 1e-4) { XCTFail("layer norm \(shape) axis \(axis): \(problem)") }
+            if let problem = mismatch(got, expected, absolute: 1e-4, relative: 1e-4) {
+                XCTFail("layer norm \(shape) axis \(axis): \(problem)")
+            }
             XCTAssertEqual(mean.shape, rowShape + Array(repeating: 1, count: normalized.count))
             XCTAssertEqual(inverse.shape, mean.shape)
             let rms = try Tensor.rmsNorm(x, axis: axis, scale: scale, epsilon: 1e-3)
@@ -30,7 +34,9 @@ final class NormalizationTests: XCTestCase {
                 let meanSquare = row.map { $0 * $0 }.reduce(0, +) / Double(row.count)
                 return value(x, index) / (meanSquare + 1e-3).squareRoot() * value(scale, Array(index[axis...]))
             }
-            if let problem = mismatch(rms, expectedRMS, absolute: 1e-4, relative: 1e-4) { XCTFail("rms norm \(shape): \(problem)") }
+            if let problem = mismatch(rms, expectedRMS, absolute: 1e-4, relative: 1e-4) {
+                XCTFail("rms norm \(shape): \(problem)")
+            }
         }
     }
 
@@ -42,7 +48,8 @@ final class NormalizationTests: XCTestCase {
         let got = try Tensor.batchNorm(x, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: 1e-5)
         let expected = makeTensor(x.shape) { i in
             let c = i[1]
-            return (value(x, i) - value(mean, [c])) / (value(variance, [c]) + 1e-5).squareRoot() * value(scale, [c]) + value(bias, [c])
+            return (value(x, i) - value(mean, [c])) / (value(variance, [c]) + 1e-5).squareRoot() * value(scale, [c])
+                + value(bias, [c])
         }
         XCTAssertNil(mismatch(got, expected, absolute: 1e-5, relative: 1e-5))
         let instance = try Tensor.instanceNorm(x, scale: scale, bias: bias, epsilon: 1e-5)
@@ -53,7 +60,8 @@ final class NormalizationTests: XCTestCase {
             return (value(x, i) - mu) / (variance + 1e-5).squareRoot() * value(scale, [i[1]]) + value(bias, [i[1]])
         }
         XCTAssertNil(mismatch(instance, expectedInstance, absolute: 1e-4, relative: 1e-4))
-        XCTAssertThrowsError(try Tensor.batchNorm(x, scale: randomFloats([4], &rng), bias: bias, mean: mean, variance: variance))
+        XCTAssertThrowsError(
+            try Tensor.batchNorm(x, scale: randomFloats([4], &rng), bias: bias, mean: mean, variance: variance))
     }
 
     func testSoftmaxAndLogSoftmaxAlongAnyAxis() throws {
@@ -65,12 +73,19 @@ final class NormalizationTests: XCTestCase {
             for logarithmic in [false, true] {
                 let got = logarithmic ? try x.logSoftmax(axis: axis) : try x.softmax(axis: axis)
                 let expected = makeTensor(shape) { index in
-                    let row = (0..<shape[axis]).map { i -> Double in var p = index; p[axis] = i; return value(x, p) }
+                    let row = (0..<shape[axis]).map { i -> Double in
+                        var p = index
+                        p[axis] = i
+                        return value(x, p)
+                    }
                     let peak = row.max()!
                     let sum = row.map { Foundation.exp($0 - peak) }.reduce(0, +)
-                    return logarithmic ? value(x, index) - peak - Foundation.log(sum) : Foundation.exp(value(x, index) - peak) / sum
+                    return logarithmic
+                        ? value(x, index) - peak - Foundation.log(sum) : Foundation.exp(value(x, index) - peak) / sum
                 }
-                if let problem = mismatch(got, expected, absolute: 1e-6, relative: 1e-5) { XCTFail("softmax \(logarithmic) \(shape) axis \(axis): \(problem)") }
+                if let problem = mismatch(got, expected, absolute: 1e-6, relative: 1e-5) {
+                    XCTFail("softmax \(logarithmic) \(shape) axis \(axis): \(problem)")
+                }
             }
         }
         let half = try Tensor(shape: [3], scalars: [Float16(1), 2, 3]).softmax()

@@ -1,13 +1,20 @@
 import Foundation
 import XCTest
+
 @testable import TensorCore
 
 final class ReduceTests: XCTestCase {
     private func naiveReduce(_ t: Tensor, axes: [Int], keepDims: Bool, _ op: ReduceOp) -> Tensor {
-        let outShape = keepDims ? t.shape.indices.map { axes.contains($0) ? 1 : t.shape[$0] } : t.shape.indices.filter { !axes.contains($0) }.map { t.shape[$0] }
+        let outShape =
+            keepDims
+            ? t.shape.indices.map { axes.contains($0) ? 1 : t.shape[$0] }
+            : t.shape.indices.filter { !axes.contains($0) }.map { t.shape[$0] }
         var groups: [[Int]: [Double]] = [:]
         for index in allIndices(t.shape) {
-            let key = keepDims ? index.indices.map { axes.contains($0) ? 0 : index[$0] } : index.indices.filter { !axes.contains($0) }.map { index[$0] }
+            let key =
+                keepDims
+                ? index.indices.map { axes.contains($0) ? 0 : index[$0] }
+                : index.indices.filter { !axes.contains($0) }.map { index[$0] }
             groups[key, default: []].append(value(t, index))
         }
         return makeTensor(outShape) { key in
@@ -39,7 +46,9 @@ final class ReduceTests: XCTestCase {
                 let keepDims = Bool.random(using: &rng)
                 let got = try t.reduce(op, axes: axes, keepDims: keepDims)
                 let expected = naiveReduce(t, axes: axes.isEmpty ? Array(0..<rank) : axes, keepDims: keepDims, op)
-                if let problem = mismatch(got, expected, absolute: 1e-4, relative: 1e-5) { XCTFail("\(op) \(shape) axes \(axes): \(problem)") }
+                if let problem = mismatch(got, expected, absolute: 1e-4, relative: 1e-5) {
+                    XCTFail("\(op) \(shape) axes \(axes): \(problem)")
+                }
             }
         }
     }
@@ -55,15 +64,22 @@ final class ReduceTests: XCTestCase {
                 let expected = naiveReduce(t, axes: [1], keepDims: false, op)
                 let tolerance = dtype == .bfloat16 ? 2e-2 : dtype == .float16 ? 2e-3 : 1e-9
                 // Integers wrap: narrow through int64 the way fixed-width arithmetic does.
-                let reference = dtype.isInteger ? try expected.cast(to: .int64).cast(to: dtype) : try expected.cast(to: dtype)
-                if let problem = mismatch(got, reference, absolute: tolerance, relative: tolerance) { XCTFail("\(op) \(dtype): \(problem)") }
+                let reference =
+                    dtype.isInteger ? try expected.cast(to: .int64).cast(to: dtype) : try expected.cast(to: dtype)
+                if let problem = mismatch(got, reference, absolute: tolerance, relative: tolerance) {
+                    XCTFail("\(op) \(dtype): \(problem)")
+                }
             }
         }
         // Integer mean truncates toward zero.
-        XCTAssertEqual(try Tensor(shape: [2, 2], scalars: [Int32(-3), -4, 3, 4]).reduce(.mean, axes: [1], keepDims: false).scalars(as: Int32.self), [-3, 3])
+        XCTAssertEqual(
+            try Tensor(shape: [2, 2], scalars: [Int32(-3), -4, 3, 4]).reduce(.mean, axes: [1], keepDims: false).scalars(
+                as: Int32.self), [-3, 3])
         let noop = try Tensor(shape: [2], scalars: [Float(1), 2])
         XCTAssertEqual(try noop.reduce(.sum, axes: [], noopWithEmptyAxes: true).scalars(as: Float.self), [1, 2])
-        XCTAssertThrowsError(try noop.reduce(.sum, axes: [3])) { XCTAssertEqual($0 as? TensorError, .axisOutOfRange(op: "reduce_sum", axis: 3, rank: 1)) }
+        XCTAssertThrowsError(try noop.reduce(.sum, axes: [3])) {
+            XCTAssertEqual($0 as? TensorError, .axisOutOfRange(op: "reduce_sum", axis: 3, rank: 1))
+        }
         XCTAssertThrowsError(try noop.reduce(.sum, axes: [0, -1]))
     }
 
@@ -89,7 +105,9 @@ final class ReduceTests: XCTestCase {
                         }
                         return Double(best)
                     }
-                    if let problem = mismatch(got, expected, absolute: 0, relative: 0) { XCTFail("arg \(isMax) last \(last) \(shape) axis \(axis): \(problem)") }
+                    if let problem = mismatch(got, expected, absolute: 0, relative: 0) {
+                        XCTFail("arg \(isMax) last \(last) \(shape) axis \(axis): \(problem)")
+                    }
                 }
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import TensorCore
 
 /// A small seeded generator (SplitMix64) so every randomized test is reproducible.
@@ -37,7 +38,8 @@ func randomFloats(_ shape: [Int], _ rng: inout SeededRandom, in range: ClosedRan
 /// A random tensor of any numeric dtype (small integers so arithmetic stays exact).
 func randomTensor(_ shape: [Int], _ dtype: DType, _ rng: inout SeededRandom) -> Tensor {
     let count = shape.reduce(1, *)
-    let values = (0..<count).map { _ in Double(Int.random(in: -20...20, using: &rng)) / (dtype.isFloatingPoint ? 4 : 1) }
+    let values = (0..<count).map { _ in Double(Int.random(in: -20...20, using: &rng)) / (dtype.isFloatingPoint ? 4 : 1)
+    }
     let unsigned = [DType.uint8, .uint16, .uint32, .uint64].contains(dtype)
     return try! Tensor(shape: shape, scalars: values.map { unsigned ? Swift.abs($0) : $0 }).cast(to: dtype)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import Tokenizers
 
 /// One expected encoding of a component variant (Fixtures/tokenizers/components/generate.py).
@@ -31,7 +32,10 @@ final class ComponentTests: XCTestCase {
 
     func testEveryComponentVariantMatchesHuggingFace() throws {
         let records = try loadLines(ComponentRecord.self, Self.directory.appendingPathComponent("expected.jsonl"))
-        struct Text: Decodable { let text: String; let text_pair: String? }
+        struct Text: Decodable {
+            let text: String
+            let text_pair: String?
+        }
         let samples = try loadLines(Text.self, Self.directory.appendingPathComponent("sample.jsonl")).map(\.text)
         let pairs = try loadLines(Text.self, Self.directory.appendingPathComponent("pairs.jsonl"))
         let byVariant = Dictionary(grouping: records, by: \.variant)
@@ -55,8 +59,12 @@ final class ComponentTests: XCTestCase {
                 if encoding.specialTokensMask != record.special_tokens_mask { problems.append("special tokens mask") }
                 if encoding.attentionMask != record.attention_mask { problems.append("attention mask") }
                 if (try? tokenizer.decode(encoding.ids)) != record.decoded { problems.append("decoded") }
-                if let overflow = record.overflowing_ids, encoding.overflowing.map(\.ids) != overflow { problems.append("overflowing ids") }
-                if !problems.isEmpty { failures.append("\(variant) record \(record.index): \(problems.joined(separator: ", ")) differ") }
+                if let overflow = record.overflowing_ids, encoding.overflowing.map(\.ids) != overflow {
+                    problems.append("overflowing ids")
+                }
+                if !problems.isEmpty {
+                    failures.append("\(variant) record \(record.index): \(problems.joined(separator: ", ")) differ")
+                }
             }
             print("\(variant): \(expected.count - failures.count) of \(expected.count) match")
             for failure in failures.prefix(3) { XCTFail(failure) }

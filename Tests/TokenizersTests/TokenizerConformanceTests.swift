@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import Tokenizers
 
 /// One line of an expected-output file (JSONDecoder keeps a text's leading U+FEFF, which
@@ -16,7 +17,9 @@ struct GoldenRecord: Decodable {
 
     static func load(_ data: Data) throws -> [GoldenRecord] {
         let decoder = JSONDecoder()
-        return try data.split(separator: UInt8(ascii: "\n")).map { try decoder.decode(GoldenRecord.self, from: Data($0)) }
+        return try data.split(separator: UInt8(ascii: "\n")).map {
+            try decoder.decode(GoldenRecord.self, from: Data($0))
+        }
     }
 
     /// What differs between `tokenizer`'s results and this record.
@@ -28,7 +31,9 @@ struct GoldenRecord: Decodable {
         if encoding.offsets.map({ [$0.0, $0.1] }) != offsets { problems.append("offsets") }
         if tokenizer.encode(text, addSpecialTokens: false).ids != ids_nospecial { problems.append("ids_nospecial") }
         if (try? tokenizer.decode(ids)) != decoded { problems.append("decoded") }
-        if (try? tokenizer.decode(ids, skipSpecialTokens: false)) != decoded_keep_special { problems.append("decoded_keep_special") }
+        if (try? tokenizer.decode(ids, skipSpecialTokens: false)) != decoded_keep_special {
+            problems.append("decoded_keep_special")
+        }
         return problems
     }
 }
@@ -70,7 +75,8 @@ func loadLines<T: Decodable>(_ type: T.Type, _ url: URL) throws -> [T] {
 /// public corpus subset (ids with and without the template, tokens, offsets, both decodings), the
 /// 300 pair encodings, and MiniLM's stored truncation and padding.
 final class TokenizerConformanceTests: XCTestCase {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .appendingPathComponent("Fixtures/tokenizers")
     static let names = ["minilm", "smollm2", "smollm2_digits", "llama_spm", "unigram_metaspace", "bpe_bytefallback"]
 
@@ -86,7 +92,8 @@ final class TokenizerConformanceTests: XCTestCase {
         let start = Date()
         let tokenizer = try Self.tokenizer(name)
         print("\(name): tokenizer.json loaded in \(Int(Date().timeIntervalSince(start) * 1000)) ms")
-        let records = try loadLines(GoldenRecord.self, Self.fixtures.appendingPathComponent("\(name)/expected_public.jsonl"))
+        let records = try loadLines(
+            GoldenRecord.self, Self.fixtures.appendingPathComponent("\(name)/expected_public.jsonl"))
         XCTAssertGreaterThan(records.count, 5000)
         let failures = records.compactMap { record -> String? in
             let problems = record.problems(tokenizer)
@@ -99,7 +106,8 @@ final class TokenizerConformanceTests: XCTestCase {
 
     func checkPairs(_ name: String) throws {
         let tokenizer = try Self.tokenizer(name)
-        let records = try loadLines(PairRecord.self, Self.fixtures.appendingPathComponent("\(name)/expected_pairs_public.jsonl"))
+        let records = try loadLines(
+            PairRecord.self, Self.fixtures.appendingPathComponent("\(name)/expected_pairs_public.jsonl"))
         XCTAssertEqual(records.count, 300)
         var failures: [String] = []
         for (index, record) in records.enumerated() {
@@ -111,7 +119,9 @@ final class TokenizerConformanceTests: XCTestCase {
             if encoding.offsets.map({ [$0.0, $0.1] }) != record.offsets { problems.append("offsets") }
             if encoding.sequenceIds != record.sequence_ids { problems.append("sequence ids") }
             if encoding.specialTokensMask != record.special_tokens_mask { problems.append("special tokens mask") }
-            if !problems.isEmpty { failures.append("\(name) pair \(index): \(problems.joined(separator: ", ")) differ") }
+            if !problems.isEmpty {
+                failures.append("\(name) pair \(index): \(problems.joined(separator: ", ")) differ")
+            }
         }
         print("\(name): \(records.count - failures.count) of \(records.count) pairs match")
         for failure in failures.prefix(10) { XCTFail(failure) }
@@ -134,7 +144,8 @@ final class TokenizerConformanceTests: XCTestCase {
         let tokenizer = try Tokenizer(path: Self.fixtures.appendingPathComponent("minilm/tokenizer.json").path)
         XCTAssertEqual(tokenizer.truncation, Truncation(maxLength: 128))
         XCTAssertEqual(tokenizer.padding?.fixedLength, 128)
-        let records = try loadLines(ConfiguredRecord.self, Self.fixtures.appendingPathComponent("minilm/expected_public_configured.jsonl"))
+        let records = try loadLines(
+            ConfiguredRecord.self, Self.fixtures.appendingPathComponent("minilm/expected_public_configured.jsonl"))
         XCTAssertEqual(records.count, 200)
         var failures: [String] = []
         for record in records {
@@ -162,22 +173,37 @@ final class TokenizerConformanceTests: XCTestCase {
             XCTAssertEqual($0 as? TokenizerError, .unsupportedComponent(jsonPath: "$.model", type: "Mystery"))
         }
         let tokenizer = try Self.tokenizer("minilm")
-        XCTAssertThrowsError(try tokenizer.decode([101, 999_999])) { XCTAssertEqual($0 as? TokenizerError, .unknownId(999_999)) }
+        XCTAssertThrowsError(try tokenizer.decode([101, 999_999])) {
+            XCTAssertEqual($0 as? TokenizerError, .unknownId(999_999))
+        }
         XCTAssertThrowsError(try Tokenizer(path: "/no/such/tokenizer.json"))
         // Unknown component types anywhere are named with their JSON path.
         let model: [String: Any] = ["type": "WordLevel", "vocab": ["a": 0], "unk_token": "a"]
-        XCTAssertThrowsError(try Tokenizer(json: ["model": model, "pre_tokenizer": ["type": "Sequence", "pretokenizers": [["type": "Whitespace"], ["type": "Fancy"]]]])) {
-            XCTAssertEqual($0 as? TokenizerError, .unsupportedComponent(jsonPath: "$.pre_tokenizer.pretokenizers[1]", type: "Fancy"))
+        XCTAssertThrowsError(
+            try Tokenizer(json: [
+                "model": model,
+                "pre_tokenizer": ["type": "Sequence", "pretokenizers": [["type": "Whitespace"], ["type": "Fancy"]]],
+            ])
+        ) {
+            XCTAssertEqual(
+                $0 as? TokenizerError,
+                .unsupportedComponent(jsonPath: "$.pre_tokenizer.pretokenizers[1]", type: "Fancy"))
         }
-        XCTAssertThrowsError(try Tokenizer(json: ["model": model, "decoder": ["type": "Sequence", "decoders": [["type": "Mystery"]]]])) {
-            XCTAssertEqual($0 as? TokenizerError, .unsupportedComponent(jsonPath: "$.decoder.decoders[0]", type: "Mystery"))
+        XCTAssertThrowsError(
+            try Tokenizer(json: ["model": model, "decoder": ["type": "Sequence", "decoders": [["type": "Mystery"]]]])
+        ) {
+            XCTAssertEqual(
+                $0 as? TokenizerError, .unsupportedComponent(jsonPath: "$.decoder.decoders[0]", type: "Mystery"))
         }
         XCTAssertThrowsError(try Tokenizer(json: ["model": model, "normalizer": ["lowercase": true]])) {
             XCTAssertEqual($0 as? TokenizerError, .invalidField(jsonPath: "$.normalizer.type", reason: "missing"))
         }
         // A truncated file names the file and the byte where it breaks, inside the deferred vocabulary too.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("truncated-tokenizer.json").path
-        for text in [#"{"model": {"type": "BPE", "vocab": {"a": 0, "b": "#, #"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a a"#, "{\"model\": ["] {
+        for text in [
+            #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": "#,
+            #"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a a"#, "{\"model\": [",
+        ] {
             FileManager.default.createFile(atPath: file, contents: Data(text.utf8))
             XCTAssertThrowsError(try Tokenizer(path: file)) { error in
                 XCTAssertTrue("\(error)".contains(file) && "\(error)".contains("at byte"), "\(error)")
@@ -193,57 +219,6 @@ final class TokenizerConformanceTests: XCTestCase {
             XCTAssertGreaterThan(tokenizer.encode(String(repeating: "ab", count: 50_000)).count, 0, name)
             XCTAssertGreaterThan(tokenizer.encode(String(repeating: " ", count: 100_000) + "x").count, 0, name)
             print("\(name): huge inputs in \(Int(Date().timeIntervalSince(start) * 1000)) ms")
-        }
-    }
-}
-
-/// SentencePiece-style BPE pieces (Metaspace, byte fallback, unknown fusing, the Llama decoder
-/// chain) on a small hand-built vocabulary, worked out from the component definitions.
-final class SentencePieceComponentTests: XCTestCase {
-    private func tokenizer() throws -> Tokenizer {
-        let vocab: [String: Int] = ["<unk>": 0, "<s>": 1, "\u{2581}": 3, "a": 4, "b": 5, "\u{2581}a": 6, "<0xE2>": 7, "<0x82>": 8, "<0xAC>": 9]
-        return try Tokenizer(json: [
-            "added_tokens": [["id": 1, "content": "<s>", "special": true]],
-            "pre_tokenizer": ["type": "Metaspace", "replacement": "\u{2581}", "prepend_scheme": "first", "split": false],
-            "model": ["type": "BPE", "vocab": vocab, "merges": [["\u{2581}", "a"]], "byte_fallback": true, "fuse_unk": true, "unk_token": "<unk>"],
-            "post_processor": ["type": "TemplateProcessing", "single": [["SpecialToken": ["id": "<s>", "type_id": 0]], ["Sequence": ["id": "A", "type_id": 0]]],
-                               "special_tokens": ["<s>": ["id": "<s>", "ids": [1], "tokens": ["<s>"]]]],
-            "decoder": ["type": "Sequence", "decoders": [
-                ["type": "Replace", "pattern": ["String": "\u{2581}"], "content": " "], ["type": "ByteFallback"], ["type": "Fuse"],
-                ["type": "Strip", "content": " ", "start": 1, "stop": 0]]],
-        ])
-    }
-
-    func testMetaspaceByteFallbackAndDecoderChain() throws {
-        let t = try tokenizer()
-        let encoding = t.encode("a b\u{20AC}")
-        XCTAssertEqual(encoding.ids, [1, 6, 3, 5, 7, 8, 9])
-        XCTAssertEqual(encoding.offsets.map { [$0.0, $0.1] }, [[0, 0], [0, 1], [1, 2], [2, 3], [3, 4], [3, 4], [3, 4]])
-        XCTAssertEqual(try t.decode(encoding.ids), "a b\u{20AC}")
-        XCTAssertEqual(try t.decode(encoding.ids, skipSpecialTokens: false), "<s> a b\u{20AC}")
-        // Characters without byte tokens fall to <unk>, and a run of them fuses into one.
-        XCTAssertEqual(t.encode("ab\u{4E00}\u{4E01}", addSpecialTokens: false).ids, [6, 5, 0])
-        // A lone byte token that is not valid UTF-8 decodes to U+FFFD.
-        XCTAssertEqual(try t.decode([7]), "\u{FFFD}")
-    }
-}
-
-
-
-final class JSONReaderTests: XCTestCase {
-    func testValuesEscapesAndErrors() throws {
-        let text = #"{"a": [1, -2, 3.5, 1e3, true, false, null], "s": "\u00e9\ud83d\ude00\n\"", "k\u0301": 7, "\ufeffbom": 1}"#
-        let value = try JSONReader.parse(Array(text.utf8), name: "t")
-        XCTAssertEqual(value["a"]?.array?.compactMap(\.double), [1, -2, 3.5, 1000])
-        XCTAssertEqual(value["s"]?.string, "\u{e9}\u{1F600}\n\"")
-        // Keys stay byte-exact: "k" + U+0301 is not "ḱ", and a leading U+FEFF survives.
-        XCTAssertEqual(value["k\u{301}"]?.int, 7)
-        XCTAssertNil(value["\u{1E31}"])
-        XCTAssertEqual(value["\u{FEFF}bom"]?.int, 1)
-        for bad in ["{", "[1,]", "{\"a\" 1}", "\"\\x\"", "01x", "[1] 2"] {
-            XCTAssertThrowsError(try JSONReader.parse(Array(bad.utf8), name: "bad.json")) { error in
-                XCTAssertTrue("\(error)".contains("bad.json") && "\(error)".contains("at byte"), "\(error)")
-            }
         }
     }
 }

@@ -1,11 +1,15 @@
 import Foundation
-import Generation
+import TestSupport
+import Tokenizers
 import XCTest
 
 /// The Jinja interpreter against Python jinja2 renders (Fixtures/llm/templates/generate_goldens.py)
 /// of the SmolLM2, ChatML, Llama-3, Mistral and Qwen2 chat templates.
 final class ChatTemplateTests: XCTestCase {
-    struct Message: Decodable { let role: String; let content: String }
+    struct Message: Decodable {
+        let role: String
+        let content: String
+    }
     struct Golden: Decodable {
         let template: String
         let messages: [Message]
@@ -22,12 +26,17 @@ final class ChatTemplateTests: XCTestCase {
         var templates: [String: JinjaTemplate] = [:]
         for golden in goldens {
             if templates[golden.template] == nil {
-                let source = try String(contentsOfFile: FixturePaths.path("llm/templates/\(golden.template).jinja"), encoding: .utf8)
+                let source = try String(
+                    contentsOfFile: FixturePaths.path("llm/templates/\(golden.template).jinja"), encoding: .utf8)
                 templates[golden.template] = try JinjaTemplate(source)
             }
-            let messages = golden.messages.map { JinjaValue.dictionary(["role": .string($0.role), "content": .string($0.content)]) }
-            let variables: [String: JinjaValue] = ["messages": .array(messages), "add_generation_prompt": .bool(golden.add_generation_prompt),
-                                                   "bos_token": .string(golden.bos_token), "eos_token": .string(golden.eos_token)]
+            let messages = golden.messages.map {
+                JinjaValue.dictionary(["role": .string($0.role), "content": .string($0.content)])
+            }
+            let variables: [String: JinjaValue] = [
+                "messages": .array(messages), "add_generation_prompt": .bool(golden.add_generation_prompt),
+                "bos_token": .string(golden.bos_token), "eos_token": .string(golden.eos_token),
+            ]
             do {
                 let rendered = try XCTUnwrap(templates[golden.template]).render(variables)
                 XCTAssertEqual(rendered, golden.rendered, "\(golden.template) with \(golden.messages.map(\.role))")
@@ -39,16 +48,29 @@ final class ChatTemplateTests: XCTestCase {
     }
 
     func testExpressionsFiltersAndControlFlow() throws {
-        func render(_ source: String, _ variables: [String: JinjaValue] = [:]) throws -> String { try JinjaTemplate(source).render(variables) }
+        func render(_ source: String, _ variables: [String: JinjaValue] = [:]) throws -> String {
+            try JinjaTemplate(source).render(variables)
+        }
         XCTAssertEqual(try render("{{ 1 + 2 * 3 }}|{{ 7 // 2 }}|{{ 7 % 3 }}|{{ 'a' ~ 1 }}|{{ -3 }}"), "7|3|1|a1|-3")
-        XCTAssertEqual(try render("{% for x in [1, 2, 3] %}{{ x }}{% if not loop.last %},{% endif %}{% endfor %}"), "1,2,3")
-        XCTAssertEqual(try render("{% set ns = namespace(total=0) %}{% for x in range(4) %}{% set ns.total = ns.total + x %}{% endfor %}{{ ns.total }}"), "6")
-        XCTAssertEqual(try render("{{ '  hi  ' | trim }}|{{ [1, 2] | length }}|{{ 'abc' | upper }}|{{ none is none }}|{{ x is defined }}"), "hi|2|ABC|True|False")
-        XCTAssertEqual(try render("{{ 'a,b' .split(',') | join('-') }}|{{ 'hello'[1:3] }}|{{ [3, 1][-1] }}"), "a-b|el|1")
+        XCTAssertEqual(
+            try render("{% for x in [1, 2, 3] %}{{ x }}{% if not loop.last %},{% endif %}{% endfor %}"), "1,2,3")
+        XCTAssertEqual(
+            try render(
+                "{% set ns = namespace(total=0) %}{% for x in range(4) %}{% set ns.total = ns.total + x %}{% endfor %}{{ ns.total }}"
+            ), "6")
+        XCTAssertEqual(
+            try render(
+                "{{ '  hi  ' | trim }}|{{ [1, 2] | length }}|{{ 'abc' | upper }}|{{ none is none }}|{{ x is defined }}"),
+            "hi|2|ABC|True|False")
+        XCTAssertEqual(
+            try render("{{ 'a,b' .split(',') | join('-') }}|{{ 'hello'[1:3] }}|{{ [3, 1][-1] }}"), "a-b|el|1")
         XCTAssertEqual(try render("{% if a %}A{% elif b %}B{% else %}C{% endif %}", ["b": .bool(true)]), "B")
         XCTAssertEqual(try render("{{ {'k': [1, 'x']} | tojson }}"), "{\"k\": [1, \"x\"]}")
-        XCTAssertEqual(try render("{% for x in [1, 2, 3, 4] %}{% if x == 3 %}{% break %}{% endif %}{{ x }}{% endfor %}"), "12")
-        XCTAssertEqual(try render("{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('Bo') }}"), "Hi Bo!")
+        XCTAssertEqual(
+            try render("{% for x in [1, 2, 3, 4] %}{% if x == 3 %}{% break %}{% endif %}{{ x }}{% endfor %}"), "12")
+        XCTAssertEqual(
+            try render("{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('Bo') }}"),
+            "Hi Bo!")
         XCTAssertEqual(try render("  {%- if true -%}  x  {%- endif -%}  "), "x")
         XCTAssertEqual(try render("a\n  {% if true %}\nb\n  {% endif %}\nc"), "a\nb\nc")
     }
@@ -63,18 +85,6 @@ final class ChatTemplateTests: XCTestCase {
         }
         XCTAssertThrowsError(try JinjaTemplate("{{ raise_exception('bad roles') }}").render([:])) { error in
             XCTAssertEqual((error as? JinjaError)?.message, "bad roles")
-        }
-    }
-
-    /// The SmolLM2 GGUF's own template renders the chat prompts exactly as llama.cpp's fixtures did.
-    func testModelTemplateRendersTheFixturePrompts() throws {
-        let generator = try TextGenerator(path: FixturePaths.smolLM2ModelOrSkip(), contextLength: 256)
-        let goldens = try FixturePaths.jsonLines("llm/smollm2_greedy.jsonl", as: GreedyGenerationTests.Golden.self)
-        for golden in goldens where golden.chat {
-            var request = GenerationRequest(prompt: golden.prompt)
-            request.chat = true
-            XCTAssertEqual(try generator.renderedPrompt(request), golden.prompt_rendered, golden.id)
-            XCTAssertEqual(try generator.promptIds(request), golden.prompt_ids, golden.id)
         }
     }
 }

@@ -1,54 +1,34 @@
 import Foundation
 import GGUF
-import Generation
+import TestSupport
 import Tokenizers
 import XCTest
 
-/// Paths of the committed fixtures and the fetched model.
-enum FixturePaths {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
-    static let smolLM2Vocab = path("tokenizers/smollm2/smollm2-135m-instruct.vocab.gguf")
-    static let smolLM2Model = path("models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
-    static let llamaSPMVocab = path("tokenizers/llama_spm/ggml-vocab-llama-spm.gguf")
-
-    /// JSONL lines of a file, split on `\n` only.
-    static func jsonLines<T: Decodable>(_ relative: String, as: T.Type) throws -> [T] {
-        guard let data = FileManager.default.contents(atPath: path(relative)) else {
-            throw XCTSkip("\(relative) is missing: run Fixtures/fetch.sh first")
-        }
-        return try data.split(separator: UInt8(ascii: "\n")).map { try JSONDecoder().decode(T.self, from: Data($0)) }
-    }
-
-    /// The SmolLM2 model path, or a skip when it has not been fetched.
-    static func smolLM2ModelOrSkip() throws -> String {
-        guard FileManager.default.fileExists(atPath: smolLM2Model) else { throw XCTSkip("run Fixtures/fetch.sh smollm2 first") }
-        return smolLM2Model
-    }
-
-    /// The SmolLM2 model file, or a skip when it has not been fetched.
-    static func smolLM2() throws -> GGUFFile {
-        guard FileManager.default.fileExists(atPath: smolLM2Model) else { throw XCTSkip("run Fixtures/fetch.sh smollm2 first") }
-        return try GGUFFile(path: smolLM2Model)
-    }
-}
-
 /// Tokenizers built from GGUF metadata against llama.cpp's own outputs.
 final class GGUFTokenizerTests: XCTestCase {
-    struct Record: Decodable { let id: Int; let text: String; let ids_nospecial: [Int]; let decoded: String }
-    struct Probe: Decodable { let text: String; let ids: [Int] }
+    struct Record: Decodable {
+        let id: Int
+        let text: String
+        let ids_nospecial: [Int]
+        let decoded: String
+    }
+    struct Probe: Decodable {
+        let text: String
+        let ids: [Int]
+    }
 
     /// The `smollm2_digits` goldens match llama.cpp on the whole corpus (fixtures README), and the
     /// GGUF declares the `smollm` split: the GGUF tokenizer must give exactly those ids.
     func testSmolLM2VocabGGUFMatchesLlamaCppOnTheCorpus() throws {
-        let tokenizer = try Tokenizer.load(gguf: try GGUFFile(path: FixturePaths.smolLM2Vocab))
+        let tokenizer = try Tokenizer(gguf: try GGUFFile(path: FixturePaths.smolLM2Vocab))
         let records = try FixturePaths.jsonLines("tokenizers/smollm2_digits/expected_public.jsonl", as: Record.self)
         var failures: [String] = []
         for record in records {
             let ids = tokenizer.encode(record.text, addSpecialTokens: true, parseSpecial: true).ids
             if ids != record.ids_nospecial { failures.append("record \(record.id): ids differ") }
-            if (try? tokenizer.decode(record.ids_nospecial)) != record.decoded { failures.append("record \(record.id): decoded text differs") }
+            if (try? tokenizer.decode(record.ids_nospecial)) != record.decoded {
+                failures.append("record \(record.id): decoded text differs")
+            }
         }
         print("smollm2 GGUF: \(records.count - failures.count) of \(records.count) records match")
         for failure in failures.prefix(10) { XCTFail(failure) }
@@ -57,18 +37,19 @@ final class GGUFTokenizerTests: XCTestCase {
 
     /// `llama_tokenize(add_special=false, parse_special=false)` probes from llama.cpp.
     func testSmolLM2ProbesWithoutSpecialParsing() throws {
-        let tokenizer = try Tokenizer.load(gguf: try GGUFFile(path: FixturePaths.smolLM2Vocab))
+        let tokenizer = try Tokenizer(gguf: try GGUFFile(path: FixturePaths.smolLM2Vocab))
         let probes = try FixturePaths.jsonLines("llm/smollm2_tokenize.jsonl", as: Probe.self)
         XCTAssertEqual(probes.count, 13)
         for probe in probes {
-            XCTAssertEqual(tokenizer.encode(probe.text, addSpecialTokens: true, parseSpecial: false).ids, probe.ids, probe.text)
+            XCTAssertEqual(
+                tokenizer.encode(probe.text, addSpecialTokens: true, parseSpecial: false).ids, probe.ids, probe.text)
         }
     }
 
     /// The vocab-only GGUF and the full model file give the same tokenizer.
     func testFullModelGGUFGivesTheSameIdsAsTheVocabOnlyFile() throws {
-        let full = try Tokenizer.load(gguf: try FixturePaths.smolLM2())
-        let vocabOnly = try Tokenizer.load(gguf: try GGUFFile(path: FixturePaths.smolLM2Vocab))
+        let full = try Tokenizer(gguf: try FixturePaths.smolLM2())
+        let vocabOnly = try Tokenizer(gguf: try GGUFFile(path: FixturePaths.smolLM2Vocab))
         let records = try FixturePaths.jsonLines("tokenizers/smollm2_digits/expected_public.jsonl", as: Record.self)
         for record in records.prefix(1500) {
             XCTAssertEqual(full.encode(record.text).ids, vocabOnly.encode(record.text).ids, "record \(record.id)")
@@ -95,7 +76,7 @@ final class GGUFTokenizerTests: XCTestCase {
             // Other families are reported as unsupported, by name.
             let model = try GGUFFile(path: directory + "/" + name)["tokenizer.ggml.model"]?.string ?? ""
             guard ["gpt2", "llama", "bert", "gemma4"].contains(model) else {
-                XCTAssertThrowsError(try Tokenizer.load(gguf: try GGUFFile(path: directory + "/" + name))) { error in
+                XCTAssertThrowsError(try Tokenizer(gguf: try GGUFFile(path: directory + "/" + name))) { error in
                     XCTAssertTrue("\(error)".contains("'\(model)' is not supported"), "\(error)")
                 }
                 continue
@@ -114,9 +95,10 @@ final class GGUFTokenizerTests: XCTestCase {
 
     /// The cases of a `.gguf.inp`/`.gguf.out` pair whose ids differ (none when all match).
     static func failuresOfVocabTest(_ path: String) throws -> [String] {
-        let tokenizer = try Tokenizer.load(gguf: try GGUFFile(path: path))
+        let tokenizer = try Tokenizer(gguf: try GGUFFile(path: path))
         guard let inputs = FileManager.default.contents(atPath: path + ".inp"),
-              let outputs = FileManager.default.contents(atPath: path + ".out") else {
+            let outputs = FileManager.default.contents(atPath: path + ".out")
+        else {
             return ["\(path).inp/.out missing"]
         }
         // Every case, the last included, ends with the separator.
@@ -124,7 +106,9 @@ final class GGUFTokenizerTests: XCTestCase {
         if cases.last == "" { cases.removeLast() }
         var expected = String(decoding: outputs, as: UTF8.self).components(separatedBy: "\n")
         if expected.last == "" { expected.removeLast() }
-        guard cases.count == expected.count else { return ["\(cases.count) cases but \(expected.count) expected lines"] }
+        guard cases.count == expected.count else {
+            return ["\(cases.count) cases but \(expected.count) expected lines"]
+        }
         var failures: [String] = []
         for (text, line) in zip(cases, expected) {
             let ids = line.split(separator: " ").compactMap { Int($0) }
@@ -135,8 +119,9 @@ final class GGUFTokenizerTests: XCTestCase {
     }
 
     func testUnsupportedPreTokenizerIsNamed() {
-        let vocabulary = GGUFVocabulary(model: "gpt2", pre: "future-split", tokens: [Array("a".utf8)], scores: [], tokenTypes: [], merges: [],
-                                        bosId: nil, eosId: nil, unknownId: nil, addBOS: false, addEOS: false, addSpacePrefix: false)
+        let vocabulary = GGUFVocabulary(
+            model: "gpt2", pre: "future-split", tokens: [Array("a".utf8)], scores: [], tokenTypes: [], merges: [],
+            bosId: nil, eosId: nil, unknownId: nil, addBOS: false, addEOS: false, addSpacePrefix: false)
         XCTAssertThrowsError(try Tokenizer(gguf: vocabulary)) { error in
             XCTAssertTrue("\(error)".contains("tokenizer.ggml.pre = 'future-split'"), "\(error)")
             XCTAssertTrue("\(error)".contains("smollm"), "\(error)")
@@ -144,7 +129,8 @@ final class GGUFTokenizerTests: XCTestCase {
         var other = vocabulary
         other.model = "rwkv"
         XCTAssertThrowsError(try Tokenizer(gguf: other)) { error in
-            XCTAssertEqual("\(error)", "tokenizer.ggml.model = 'rwkv' is not supported (supported: bert, gemma4, gpt2, llama)")
+            XCTAssertEqual(
+                "\(error)", "tokenizer.ggml.model = 'rwkv' is not supported (supported: bert, gemma4, gpt2, llama)")
         }
     }
 }
