@@ -67,23 +67,28 @@ struct NodeAttributes: Sendable {
 
 /// A node's inputs as its operator sees them (nil where an optional input is omitted), with the
 /// node's op type, which the runtime supplies so that errors name it.
-struct OpInputs: RandomAccessCollection {
-    let tensors: [Tensor?]
+struct NodeInputs<Element>: RandomAccessCollection {
+    let items: [Element?]
     /// The op type of the node being run.
     let op: String
 
-    init(_ tensors: [Tensor?], op: String) {
-        self.tensors = tensors
+    init(_ items: [Element?], op: String) {
+        self.items = items
         self.op = op
     }
 
-    var startIndex: Int { tensors.startIndex }
-    var endIndex: Int { tensors.endIndex }
-    subscript(position: Int) -> Tensor? { tensors[position] }
+    var startIndex: Int { items.startIndex }
+    var endIndex: Int { items.endIndex }
+    subscript(position: Int) -> Element? { items[position] }
+}
 
+/// The inputs of a plain operator: tensors.
+typealias OpInputs = NodeInputs<Tensor>
+
+extension NodeInputs where Element == Tensor {
     /// Input `index`, which the op requires.
     func required(_ index: Int) throws -> Tensor {
-        guard index < count, let tensor = tensors[index] else {
+        guard index < count, let tensor = items[index] else {
             throw TensorError.invalidArgument(op: op, reason: "input \(index) is required")
         }
         return tensor
@@ -91,7 +96,7 @@ struct OpInputs: RandomAccessCollection {
 
     /// Input `index` if present.
     func optional(_ index: Int) -> Tensor? {
-        index < count ? tensors[index] : nil
+        index < count ? items[index] : nil
     }
 }
 

@@ -34,7 +34,7 @@ protocol ValueOperator: OnnxOperator {
 
 extension ValueOperator {
     func run(_ inputs: OpInputs) throws -> [Tensor] {
-        let values = OpValues(inputs.tensors.map { $0.map(Value.tensor) }, op: inputs.op)
+        let values = OpValues(inputs.items.map { $0.map(Value.tensor) }, op: inputs.op)
         return try run(values: values, scope: ValueScope([:], parent: nil)).compactMap(\.tensor)
     }
 }
@@ -45,32 +45,20 @@ struct ValueClosureOperator: ValueOperator {
     func run(values inputs: OpValues, scope: ValueScope) throws -> [Value] { try body(inputs) }
 }
 
-/// A node's inputs as a value operator sees them (nil where an optional input is omitted), with the
-/// node's op type, which the runtime supplies so that errors name it.
-struct OpValues: RandomAccessCollection {
-    let values: [Value?]
-    /// The op type of the node being run.
-    let op: String
+/// The inputs of a value operator: tensors, sequences or optionals.
+typealias OpValues = NodeInputs<Value>
 
-    init(_ values: [Value?], op: String) {
-        self.values = values
-        self.op = op
-    }
-
-    var startIndex: Int { values.startIndex }
-    var endIndex: Int { values.endIndex }
-    subscript(position: Int) -> Value? { values[position] }
-
+extension NodeInputs where Element == Value {
     /// Input `index` as a sequence, which the op requires.
     func sequence(_ index: Int) throws -> [Tensor] {
-        guard index < count, let value = values[index], let sequence = value.sequence else {
+        guard index < count, let value = items[index], let sequence = value.sequence else {
             throw TensorError.invalidArgument(op: op, reason: "input \(index) must be a sequence")
         }
         return sequence
     }
 
     /// Input `index` as a tensor, if present.
-    func tensor(_ index: Int) -> Tensor? { index < count ? values[index]?.tensor : nil }
+    func tensor(_ index: Int) -> Tensor? { index < count ? items[index]?.tensor : nil }
 
     /// Input `index` as a tensor, which the op requires.
     func requiredTensor(_ index: Int) throws -> Tensor {
