@@ -60,6 +60,9 @@ let package = Package(
         .testTarget(
             name: "GenerationTests", dependencies: ["GGUF", "Generation", "Tokenizers", "TensorCore", "TestSupport"]),
         .testTarget(name: "InferCLITests", dependencies: ["infer-cli"]),
+        .testTarget(
+            name: "HostileInputTests",
+            dependencies: ["infer-cli", "Tokenizers", "Generation", "TensorCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

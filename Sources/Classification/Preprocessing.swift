@@ -23,11 +23,29 @@ public struct ImagePreprocessing: Sendable {
     /// The image as a `[1, 3, size, size]` (NCHW) or `[1, size, size, 3]` (NHWC) float tensor.
     public func tensor(from image: RGBImage, layout: Layout, size: (height: Int, width: Int)? = nil) throws -> Tensor {
         let (targetHeight, targetWidth) = size ?? (cropSize, cropSize)
+        guard mean.count == 3, std.count == 3, std.allSatisfy({ $0 != 0 && $0.isFinite }), mean.allSatisfy(\.isFinite),
+            scale.isFinite
+        else {
+            throw ImageClassifier.ClassifierError.badInput(
+                "preprocessing needs 3 finite means, 3 finite non-zero standard deviations and a finite scale")
+        }
+        guard targetHeight > 0, targetWidth > 0, resizeShorterSide > 0 else {
+            throw ImageClassifier.ClassifierError.badInput(
+                "the crop \(targetWidth)x\(targetHeight) and resize \(resizeShorterSide) must be positive")
+        }
         let shorter = max(min(image.width, image.height), 1)
         let ratio = Double(max(resizeShorterSide, max(targetHeight, targetWidth))) / Double(shorter)
-        let resized = image.resized(
-            width: max(Int((Double(image.width) * ratio).rounded()), targetWidth),
-            height: max(Int((Double(image.height) * ratio).rounded()), targetHeight))
+        let width = max(Int(saturating: (Double(image.width) * ratio).rounded()), targetWidth)
+        let height = max(Int(saturating: (Double(image.height) * ratio).rounded()), targetHeight)
+        // The resized image is the largest allocation here: bound it like a decoded one.
+        let (area, overflow) = width.multipliedReportingOverflow(by: height)
+        guard !overflow, area <= RGBImage.maxPixels else {
+            throw ImageClassifier.ClassifierError.badInput(
+                "resizing \(image.width)x\(image.height) to \(width)x\(height) exceeds the largest image (\(RGBImage.maxPixels) pixels)"
+            )
+        }
+        try MemoryBudget.check(bytes: area * 3, op: "image resize")
+        let resized = image.resized(width: width, height: height)
         let cropped = resized.centerCropped(width: targetWidth, height: targetHeight)
         let plane = targetHeight * targetWidth
         var values = [Float](repeating: 0, count: plane * 3)

@@ -1,4 +1,5 @@
 import GGUF
+import TensorCore
 import Tokenizers
 
 /// Why a language model could not be built or run.
@@ -18,6 +19,10 @@ public enum GenerationError: Error, CustomStringConvertible {
     case tokenOutOfRange(Int, vocabulary: Int)
     /// A key/value cache of this many positions overflows or exceeds the byte limit.
     case cacheTooLarge(positions: Int, limitBytes: Int)
+    /// A sampling setting outside its accepted range.
+    case invalidSamplingParameter(SamplingParameters.Field, value: String, accepted: String)
+    /// A token limit below zero.
+    case invalidMaxTokens(Int)
     /// A context length outside `1...maximum`.
     case invalidContextLength(Int, maximum: Int)
     /// A cache made for another model's shape.
@@ -39,8 +44,11 @@ public enum GenerationError: Error, CustomStringConvertible {
         case .emptyPrompt: return "the prompt is empty: it gives no tokens and the model adds no BOS"
         case let .tokenOutOfRange(id, vocabulary): return "token id \(id) is outside the vocabulary of \(vocabulary)"
         case let .cacheTooLarge(positions, limit):
-            return "a key/value cache of \(positions) positions is too large"
-                + (limit == Int.max ? "" : " (limit \(limit) bytes)")
+            return
+                "a key/value cache of \(positions) positions is larger than the memory budget of \(MemoryBudget.describe(limit))"
+        case let .invalidSamplingParameter(field, value, accepted):
+            return "sampling parameter \(field.rawValue) is \(value); accepted: \(accepted)"
+        case let .invalidMaxTokens(count): return "the token limit is \(count); accepted: 0 or more"
         case let .invalidContextLength(length, maximum):
             return "a context of \(length) positions is outside 1...\(maximum)"
         case let .cacheMismatch(layers, width, expectedLayers, expectedWidth):

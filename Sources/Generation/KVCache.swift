@@ -1,3 +1,5 @@
+import TensorCore
+
 /// Keys and values of every layer for the positions one sequence has processed, stored as float16
 /// as llama.cpp's default cache does. It belongs to one sequence (one request): a model is shared,
 /// a cache is not. Memory is reserved for `capacity` positions, but only the pages of positions
@@ -14,8 +16,11 @@ public final class KVCache {
     let keys: UnsafeMutablePointer<Float16>
     let values: UnsafeMutablePointer<Float16>
 
-    /// Reserves a cache of `capacity` positions; fails when its size overflows or exceeds `byteLimit`.
-    public init(layers: Int, capacity: Int, width: Int, byteLimit: Int = Int.max) throws(GenerationError) {
+    /// Reserves a cache of `capacity` positions; fails when its size overflows or exceeds `byteLimit`
+    /// (default: the memory budget).
+    public init(layers: Int, capacity: Int, width: Int, byteLimit: Int = MemoryBudget.limitBytes)
+        throws(GenerationError)
+    {
         let (cells, cellOverflow) = layers.multipliedReportingOverflow(by: capacity)
         let (elements, elementOverflow) = cells.multipliedReportingOverflow(by: width)
         let (bytes, byteOverflow) = elements.multipliedReportingOverflow(by: 2 * MemoryLayout<Float16>.size)

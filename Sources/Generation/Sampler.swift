@@ -22,6 +22,37 @@ public struct SamplingParameters: Sendable, Equatable {
     public var seed: UInt64 = 0
 
     public init() {}
+
+    /// The settings' names (as this type spells them), in the order ``validate()`` checks them.
+    public enum Field: String, Sendable, CaseIterable {
+        case temperature, topP, minP, repeatPenalty, repeatLastN, frequencyPenalty, presencePenalty
+    }
+
+    /// Fails on the first setting outside its accepted range, naming it and the range: NaN and
+    /// infinities anywhere, `topP` and `minP` outside 0...1, a penalty of 0 or below, a window
+    /// below -1.
+    public func validate() throws(GenerationError) {
+        func finite(_ field: Field, _ value: Float, _ range: ClosedRange<Float>? = nil, accepted: String)
+            throws(GenerationError)
+        {
+            guard value.isFinite, range.map({ $0.contains(value) }) ?? true else {
+                throw .invalidSamplingParameter(field, value: "\(value)", accepted: accepted)
+            }
+        }
+        try finite(.temperature, temperature, accepted: "a finite number (0 or below: greedy)")
+        try finite(.topP, topP, 0...1, accepted: "0 to 1")
+        try finite(.minP, minP, 0...1, accepted: "0 to 1")
+        try finite(.repeatPenalty, repeatPenalty, accepted: "a finite number above 0 (1: off)")
+        guard repeatPenalty > 0 else {
+            throw .invalidSamplingParameter(
+                .repeatPenalty, value: "\(repeatPenalty)", accepted: "a finite number above 0 (1: off)")
+        }
+        guard repeatLastN >= -1 else {
+            throw .invalidSamplingParameter(.repeatLastN, value: "\(repeatLastN)", accepted: "-1 (all) or more")
+        }
+        try finite(.frequencyPenalty, frequencyPenalty, accepted: "a finite number")
+        try finite(.presencePenalty, presencePenalty, accepted: "a finite number")
+    }
 }
 
 /// A token and its (transformed) logit.

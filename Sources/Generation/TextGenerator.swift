@@ -156,6 +156,8 @@ public final class TextGenerator: Sendable {
     public func generate(
         _ request: GenerationRequest, session continued: GenerationSession? = nil, onText: (String) -> Void = { _ in }
     ) throws(GenerationError) -> GenerationResult {
+        try request.sampling.validate()
+        guard request.maxTokens >= 0 else { throw .invalidMaxTokens(request.maxTokens) }
         let session: GenerationSession
         if let continued { session = continued } else { session = try makeSession() }
         let promptIds = try promptIds(request, contextLength: session.contextLength)

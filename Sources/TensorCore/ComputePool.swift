@@ -23,9 +23,12 @@ public enum ComputePool {
         }
     }
 
-    /// Sets the thread count (nil: environment or core count).
+    /// The most threads the pool runs; larger requests are clamped to it.
+    public static let maximumThreads = 1024
+
+    /// Sets the thread count (nil: environment or core count), clamped to 1...``maximumThreads``.
     public static func configure(threads: Int?) {
-        let count = max(1, threads ?? defaultThreadCount())
+        let count = min(max(1, threads ?? defaultThreadCount()), maximumThreads)
         configured.withLock { current in
             current = count
             openblas_set_num_threads(1)
@@ -35,7 +38,7 @@ public enum ComputePool {
     /// The count from `INFER_NUM_THREADS`, else the number of active cores.
     public static func defaultThreadCount() -> Int {
         if let text = ProcessInfo.processInfo.environment["INFER_NUM_THREADS"], let value = Int(text), value > 0 {
-            return value
+            return min(value, maximumThreads)
         }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }

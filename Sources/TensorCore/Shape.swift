@@ -89,3 +89,21 @@ public enum Shape {
         return false
     }
 }
+
+extension Int {
+    /// `value` truncated toward zero and clamped to ±2^62 (so that small offsets added afterwards
+    /// cannot overflow); NaN gives 0. For sizes, indices and coordinates computed in floating point
+    /// from input, where a conversion must never trap.
+    @inlinable
+    public init(saturating value: Double) {
+        if value.isNaN {
+            self = 0
+        } else if value >= 0x1p62 {
+            self = 1 << 62
+        } else if value <= -0x1p62 {
+            self = -(1 << 62)
+        } else {
+            self = Int(value)
+        }
+    }
+}

@@ -45,7 +45,7 @@ public struct Tensor: Sendable {
 
     /// A tensor of `shape` filled with zeros (false, empty strings).
     public init(zeros shape: [Int], dtype: DType) throws(TensorError) {
-        let count = try Shape.elementCount(shape, op: "zeros")
+        let count = try MemoryBudget.checkedCount(shape, bytesEach: dtype == .string ? 16 : dtype.byteSize, op: "zeros")
         let storage: TensorStorage
         if dtype == .string {
             storage = TensorStorage(strings: Array(repeating: "", count: count))
@@ -60,7 +60,7 @@ public struct Tensor: Sendable {
 
     /// A contiguous tensor whose every element the caller writes before reading.
     init(uninitialized shape: [Int], dtype: DType, op: String) throws(TensorError) {
-        let count = try Shape.elementCount(shape, op: op)
+        let count = try MemoryBudget.checkedCount(shape, bytesEach: dtype == .string ? 16 : dtype.byteSize, op: op)
         let storage: TensorStorage
         if dtype == .string {
             storage = TensorStorage(strings: Array(repeating: "", count: count))

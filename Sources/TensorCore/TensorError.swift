@@ -16,6 +16,8 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
     case invalidArgument(op: String, reason: String)
     /// A tensor whose element count or byte size overflows or exceeds what can be allocated.
     case tooLarge(op: String, shape: [Int])
+    /// An allocation sized by input that exceeds the memory budget (``MemoryBudget``).
+    case overBudget(op: String, bytes: Int, limit: Int)
     /// A linear-algebra routine met a singular matrix.
     case singularMatrix(op: String)
     /// LAPACK reported a failure code.
@@ -41,6 +43,9 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
             return "\(op): \(reason)"
         case let .tooLarge(op, shape):
             return "\(op): a tensor of shape \(shape) is too large to allocate"
+        case let .overBudget(op, bytes, limit):
+            return
+                "\(op): needs \(MemoryBudget.describe(bytes)), more than the memory budget of \(MemoryBudget.describe(limit))"
         case let .singularMatrix(op):
             return "\(op): the matrix is singular"
         case let .lapackFailure(op, routine, info):

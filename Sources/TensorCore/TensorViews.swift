@@ -146,6 +146,8 @@ extension Tensor {
         guard target.count >= rank else {
             throw .shapeMismatch(op: "broadcast", shapes: [shape, target], reason: "target has lower rank")
         }
+        // Negative or overflowing target sizes are errors here, before any view holds them.
+        _ = try Shape.elementCount(target, op: "broadcast")
         let pad = target.count - rank
         var newStrides = [Int](repeating: 0, count: target.count)
         for axis in 0..<rank {

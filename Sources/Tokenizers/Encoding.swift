@@ -198,6 +198,9 @@ public struct Padding: Sendable, Equatable {
         case left = "Left"
         case right = "Right"
     }
+    /// The longest padded length accepted from a tokenizer.json (2^20 tokens, some 64 MiB of
+    /// encoding per sequence): far beyond any model's context.
+    public static let maximumLength = 1 << 20
     /// Pad to this length; nil pads a batch to its longest encoding.
     public var fixedLength: Int?
     public var multipleOf: Int?

@@ -465,9 +465,18 @@ enum TokenizerJSON {
                 throw .invalidField(
                     jsonPath: "$.padding.strategy", reason: "expected \"BatchLongest\" or {\"Fixed\": n}")
             }
+            guard length <= Padding.maximumLength else {
+                throw .invalidField(
+                    jsonPath: "$.padding.strategy.Fixed",
+                    reason: "\(length) is longer than the longest padding supported (\(Padding.maximumLength) tokens)")
+            }
             settings.fixedLength = length
         }
         settings.multipleOf = value["pad_to_multiple_of"]?.int
+        if let multiple = settings.multipleOf, !(0...Padding.maximumLength).contains(multiple) {
+            throw .invalidField(
+                jsonPath: "$.padding.pad_to_multiple_of", reason: "\(multiple) is outside 0...\(Padding.maximumLength)")
+        }
         if let text = value["direction"]?.string {
             guard let direction = Padding.Direction(rawValue: text) else {
                 throw .invalidField(jsonPath: "$.padding.direction", reason: "unknown direction '\(text)'")

@@ -67,8 +67,27 @@ struct Generate: ParsableCommand {
     func validate() throws {
         if batch == (prompt != nil) { throw ValidationError("give --prompt TEXT (or - for stdin), or --batch") }
         if sampling.maxTokens < 0 { throw ValidationError("-n must not be negative") }
-        if let contextSize, contextSize < 1 { throw ValidationError("--ctx-size must be positive") }
+        if let contextSize, contextSize < 1 || contextSize > 1 << 20 {
+            throw ValidationError("--ctx-size must be 1 to \(1 << 20), got \(contextSize)")
+        }
+        do { try sampling.parameters(seed: 0).validate() } catch {
+            throw ValidationError(Generate.explain(error, names: Generate.flagNames))
+        }
     }
+
+    /// The command-line flag of each sampling setting.
+    static let flagNames: [SamplingParameters.Field: String] = [
+        .temperature: "--temp", .topP: "--top-p", .minP: "--min-p", .repeatPenalty: "--repeat-penalty",
+        .repeatLastN: "--repeat-last-n", .frequencyPenalty: "--frequency-penalty",
+        .presencePenalty: "--presence-penalty",
+    ]
+
+    /// The batch-line field of each sampling setting.
+    static let fieldNames: [SamplingParameters.Field: String] = [
+        .temperature: "\"temp\"", .topP: "\"top_p\"", .minP: "\"min_p\"", .repeatPenalty: "\"repeat_penalty\"",
+        .repeatLastN: "\"repeat_last_n\"", .frequencyPenalty: "\"frequency_penalty\"",
+        .presencePenalty: "\"presence_penalty\"",
+    ]
 
     func run() throws {
         try threadOptions.apply()
@@ -190,6 +209,9 @@ struct Generate: ParsableCommand {
         p.frequencyPenalty = fields.frequency_penalty ?? p.frequencyPenalty
         p.presencePenalty = fields.presence_penalty ?? p.presencePenalty
         request.sampling = p
+        do { try p.validate() } catch {
+            throw CommandError("line \(line): \(Generate.explain(error, names: Generate.fieldNames))")
+        }
         return request
     }
 
@@ -200,10 +222,15 @@ struct Generate: ParsableCommand {
         return GenerationRequest(messages: (system.map { [ChatMessage.system($0)] } ?? []) + [.user(text)])
     }
 
-    /// The library's message, with the flag that helps where there is one.
-    static func explain(_ error: GenerationError) -> String {
-        if case .promptTooLong = error { return "\(error) (use --truncate to keep its last tokens)" }
-        return "\(error)"
+    /// The library's message in the command's terms: sampling settings by the flag or field that
+    /// set them, and the flag that helps with a long prompt.
+    static func explain(_ error: GenerationError, names: [SamplingParameters.Field: String] = flagNames) -> String {
+        switch error {
+        case .promptTooLong: return "\(error) (use --truncate to keep its last tokens)"
+        case let .invalidSamplingParameter(field, value, accepted):
+            return "\(names[field] ?? field.rawValue) is \(value); accepted: \(accepted)"
+        default: return "\(error)"
+        }
     }
 
     /// The `--json` object (plus `"id"` in batch mode).

@@ -58,8 +58,20 @@ struct ThreadOptions: ParsableArguments {
     )
     var threads: Int?
 
+    @Option(
+        help: "Largest single allocation sized by input, in MiB (default: INFER_MAX_MEMORY_MB, else 3/4 of memory).")
+    var maxMemory: Int?
+
     func apply() throws {
-        if let threads, threads < 1 { throw CommandError("--threads must be at least 1, got \(threads)") }
+        if let threads, !(1...ComputePool.maximumThreads).contains(threads) {
+            throw CommandError("--threads must be 1 to \(ComputePool.maximumThreads), got \(threads)")
+        }
+        if let maxMemory {
+            guard maxMemory >= 1, maxMemory <= Int.max >> 20 else {
+                throw CommandError("--max-memory must be at least 1 (MiB), got \(maxMemory)")
+            }
+            MemoryBudget.setLimit(bytes: maxMemory << 20)
+        }
         ComputePool.configure(threads: threads)
     }
 }

@@ -19,8 +19,9 @@ public enum TinyModelFile {
         return String(UnicodeScalar(UInt32(256 + index))!)
     }
 
-    /// Writes the model to a new temporary file and returns its path.
-    public static func write(seed: UInt64 = 1) throws -> String {
+    /// Writes the model to a new temporary file and returns its path; `epsilon` is the RMS norm's
+    /// (hostile values test the loader).
+    public static func write(seed: UInt64 = 1, epsilon: Float = 1e-5) throws -> String {
         let tokens = (0..<256).map(byteToken) + ["<|im_start|>", "<|im_end|>", "<|endoftext|>"]
         let vocabulary = tokens.count
         var w = GGUFWriter()
@@ -62,7 +63,7 @@ public enum TinyModelFile {
         }
         w.string("llama.attention.layer_norm_rms_epsilon")
         w.u32(6)
-        w.u32(Float(1e-5).bitPattern)
+        w.u32(epsilon.bitPattern)
         w.string("tokenizer.ggml.tokens")
         w.u32(9)
         w.u32(8)

@@ -8,6 +8,11 @@ struct OnnxDecoder {
     let directory: String
     /// Mapped external data files, by path (each mapped once; tensors keep them alive).
     var externalFiles: [String: MappedFile] = [:]
+    /// Graphs being decoded inside each other (control-flow bodies in attributes).
+    private var graphDepth = 0
+    /// The deepest nesting of graphs, and of types, the decoder accepts: far beyond any real
+    /// model, far below what would exhaust the stack.
+    static let maximumNesting = 64
 
     init(file: MappedFile) {
         self.file = file
@@ -57,6 +62,13 @@ struct OnnxDecoder {
     }
 
     mutating func decodeGraph(_ reader: inout ProtoReader) throws(OnnxError) -> Graph {
+        guard graphDepth < OnnxDecoder.maximumNesting else {
+            throw .invalidModel(
+                reason: "graphs nested more than \(OnnxDecoder.maximumNesting) deep",
+                byteOffset: reader.absolutePosition)
+        }
+        graphDepth += 1
+        defer { graphDepth -= 1 }
         var graph = Graph()
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
@@ -190,7 +202,12 @@ struct OnnxDecoder {
         return info
     }
 
-    func decodeType(_ reader: inout ProtoReader) throws(OnnxError) -> ValueType? {
+    func decodeType(_ reader: inout ProtoReader, depth: Int = 0) throws(OnnxError) -> ValueType? {
+        guard depth < OnnxDecoder.maximumNesting else {
+            throw .invalidModel(
+                reason: "types nested more than \(OnnxDecoder.maximumNesting) deep", byteOffset: reader.absolutePosition
+            )
+        }
         var result: ValueType?
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
@@ -217,7 +234,7 @@ struct OnnxDecoder {
                 while let (f, w) = try sub.nextField() {
                     if f == 1, w == .lengthDelimited {
                         var element = try sub.readMessage()
-                        inner = try decodeType(&element)
+                        inner = try decodeType(&element, depth: depth + 1)
                     } else {
                         try sub.skip(w)
                     }
@@ -232,7 +249,7 @@ struct OnnxDecoder {
                     case (1, .varint): key = try sub.readInt64()
                     case (2, .lengthDelimited):
                         var element = try sub.readMessage()
-                        inner = try decodeType(&element)
+                        inner = try decodeType(&element, depth: depth + 1)
                     default: try sub.skip(w)
                     }
                 }

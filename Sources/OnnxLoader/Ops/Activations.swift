@@ -11,11 +11,13 @@ func registerActivations(_ registry: inout OperatorRegistry) {
         ("Softplus", .softplus, [1]), ("Softsign", .softsign, [1]),
     ]
     for (name, op, versions) in plain {
-        registry.register(name, since: versions) { _ in
-            ClosureOperator { inputs in [try inputs.required(0).unary(op)] }
+        registry.register(name, since: versions) { attributes in
+            try attributes.requireInputs(1...1)
+            return ClosureOperator { inputs in [try inputs.required(0).unary(op)] }
         }
     }
     registry.register("Gelu", since: [20]) { attributes in
+        try attributes.requireInputs(1...1)
         let op: UnaryOp = attributes.string("approximate", default: "none") == "tanh" ? .geluTanh : .gelu
         return ClosureOperator { inputs in [try inputs.required(0).unary(op)] }
     }
@@ -23,6 +25,7 @@ func registerActivations(_ registry: inout OperatorRegistry) {
         _ name: String, _ versions: [Int], _ make: @escaping @Sendable (NodeAttributes) -> @Sendable (Float) -> Float
     ) {
         registry.register(name, since: versions) { attributes in
+            try attributes.requireInputs(1...1)
             let function = make(attributes)
             return ClosureOperator { inputs in [try inputs.required(0).mapFloats(op: name, function)] }
         }

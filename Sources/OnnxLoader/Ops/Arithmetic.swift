@@ -7,8 +7,9 @@ func registerArithmetic(_ registry: inout OperatorRegistry) {
         ("BitwiseAnd", .bitwiseAnd), ("BitwiseOr", .bitwiseOr), ("BitwiseXor", .bitwiseXor),
     ]
     for (name, op) in binaries {
-        registry.register(name, since: [1, 6, 7, 13, 14, 18]) { _ in
-            ClosureOperator { inputs in [try Tensor.binary(op, inputs.required(0), inputs.required(1))] }
+        registry.register(name, since: [1, 6, 7, 13, 14, 18]) { attributes in
+            try attributes.requireInputs(2...2)
+            return ClosureOperator { inputs in [try Tensor.binary(op, inputs.required(0), inputs.required(1))] }
         }
     }
     registry.register("Pow", since: [1, 7, 12, 13, 15]) { _ in
@@ -62,8 +63,9 @@ func registerArithmetic(_ registry: inout OperatorRegistry) {
         ("Atanh", .atanh, [9]),
     ]
     for (name, op, versions) in unaries {
-        registry.register(name, since: versions) { _ in
-            ClosureOperator { inputs in [try inputs.required(0).unary(op)] }
+        registry.register(name, since: versions) { attributes in
+            try attributes.requireInputs(1...1)
+            return ClosureOperator { inputs in [try inputs.required(0).unary(op)] }
         }
     }
 }

@@ -12,7 +12,7 @@ func registerCumulativeOps(_ registry: inout OperatorRegistry) {
             return ClosureOperator { inputs in
                 let x = try inputs.required(0)
                 let axis = try Shape.normalizeAxis(
-                    Int(try inputs.required(1).scalarDouble(name)), rank: x.rank, op: name)
+                    try inputs.required(1).scalarInt(name), rank: x.rank, op: name)
                 return [
                     try alongAxis(x, axis: axis) { row in
                         var running = identity

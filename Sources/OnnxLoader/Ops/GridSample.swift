@@ -35,11 +35,13 @@ func registerGridSample(_ registry: inout OperatorRegistry) {
                 let span = high - low
                 guard span > 0 else { return low }
                 if value < low {
-                    let distance = low - value, turns = Int(distance / span), rest = distance - Double(turns) * span
+                    let distance = low - value, turns = Int(saturating: distance / span),
+                        rest = distance - Double(turns) * span
                     return turns % 2 == 0 ? low + rest : high - rest
                 }
                 if value > high {
-                    let distance = value - high, turns = Int(distance / span), rest = distance - Double(turns) * span
+                    let distance = value - high, turns = Int(saturating: distance / span),
+                        rest = distance - Double(turns) * span
                     return turns % 2 == 0 ? high - rest : low + rest
                 }
                 return value
@@ -75,18 +77,19 @@ func registerGridSample(_ registry: inout OperatorRegistry) {
                             if index >= 0 && index < size { return index }
                             switch padding {
                             case "border": return min(max(index, 0), size - 1)
-                            case "reflection": return min(max(Int(reflect(Double(index), low, high)), 0), size - 1)
+                            case "reflection":
+                                return min(max(Int(saturating: reflect(Double(index), low, high)), 0), size - 1)
                             default: return -1
                             }
                         }
                         switch mode {
                         case "nearest":
-                            taps.append([(pixel(Int(value)), 1)])
+                            taps.append([(pixel(Int(saturating: value)), 1)])
                         case "linear":
-                            let base = Int(floor(value)), t = value - floor(value)
+                            let base = Int(saturating: floor(value)), t = value - floor(value)
                             taps.append([(pixel(base), 1 - t), (pixel(base + 1), t)])
                         default:
-                            let base = Int(floor(value))
+                            let base = Int(saturating: floor(value))
                             let weights = cubic(value - floor(value))
                             taps.append((0..<4).map { (pixel(base - 1 + $0), weights[$0]) })
                         }

@@ -9,7 +9,7 @@ func registerMatrixPatterns(_ registry: inout OperatorRegistry) {
             guard x.rank >= 2 else {
                 throw TensorError.invalidArgument(op: inputs.op, reason: "needs rank >= 2, got \(x.shape)")
             }
-            let k = try inputs.optional(1).map { try Int($0.scalarDouble(inputs.op)) } ?? 0
+            let k = try inputs.optional(1).map { try $0.scalarInt(inputs.op) } ?? 0
             let rows = x.shape[x.rank - 2], cols = x.shape[x.rank - 1]
             let keep = try Tensor(
                 shape: [rows, cols],

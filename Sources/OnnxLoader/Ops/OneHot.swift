@@ -6,14 +6,15 @@ func registerOneHot(_ registry: inout OperatorRegistry) {
         let axisAttribute = attributes.int("axis", default: -1)
         return ClosureOperator { inputs in
             let indices = try inputs.required(0), values = try inputs.required(2)
-            let depth = Int(try inputs.required(1).scalarDouble(inputs.op))
+            let depth = try inputs.required(1).scalarInt(inputs.op)
             guard depth >= 0, values.count == 2 else {
                 throw TensorError.invalidArgument(op: inputs.op, reason: "depth must be >= 0 and values [off, on]")
             }
             let axis = try Shape.normalizeAxis(axisAttribute, rank: indices.rank + 1, op: inputs.op)
-            let raw = try indices.cast(to: .float64).scalars(as: Double.self).map { Int($0) }
+            let raw = try indices.cast(to: .float64).scalars(as: Double.self).map { Int(saturating: $0) }
             let outer = Shape.product(indices.shape[..<axis]), inner = Shape.product(indices.shape[axis...])
-            var on = [Bool](repeating: false, count: outer * depth * inner)
+            let shape = Array(indices.shape[..<axis]) + [depth] + Array(indices.shape[axis...])
+            var on = [Bool](repeating: false, count: try MemoryBudget.checkedCount(shape, bytesEach: 1, op: inputs.op))
             for o in 0..<outer {
                 for i in 0..<inner {
                     var hot = raw[o * inner + i]
@@ -21,7 +22,6 @@ func registerOneHot(_ registry: inout OperatorRegistry) {
                     if hot >= 0 && hot < depth { on[(o * depth + hot) * inner + i] = true }
                 }
             }
-            let shape = Array(indices.shape[..<axis]) + [depth] + Array(indices.shape[axis...])
             let flags = try Tensor(shape: shape, scalars: on)
             return [
                 try Tensor.select(

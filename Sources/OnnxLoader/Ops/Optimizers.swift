@@ -15,7 +15,7 @@ func registerOptimizers(_ registry: inout OperatorRegistry) {
             let update = make(attributes)
             return ClosureOperator { inputs in
                 let rate = try inputs.required(0).scalarDouble(name),
-                    step = try Int(inputs.required(1).scalarDouble(name))
+                    step = try inputs.required(1).scalarInt(name)
                 let groups = (inputs.count - 2) / perGroup
                 guard groups > 0, inputs.count == 2 + groups * perGroup else {
                     throw TensorError.invalidArgument(

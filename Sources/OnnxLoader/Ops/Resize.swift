@@ -57,7 +57,7 @@ func registerResize(_ registry: inout OperatorRegistry) {
                     let scale = policy == "not_larger" ? chosen.min() ?? 1 : chosen.max() ?? 1
                     for axis in axes {
                         scales[axis] = scale
-                        outputShape[axis] = Int(scale * Double(x.shape[axis]) + 0.5)
+                        outputShape[axis] = Int(saturating: scale * Double(x.shape[axis]) + 0.5)
                     }
                 }
             } else if let scalesInput {
@@ -66,8 +66,13 @@ func registerResize(_ registry: inout OperatorRegistry) {
                     throw TensorError.invalidArgument(op: inputs.op, reason: "scales needs \(axes.count) values")
                 }
                 for (i, axis) in axes.enumerated() {
+                    guard values[i].isFinite, values[i] > 0 else {
+                        throw TensorError.invalidArgument(
+                            op: inputs.op,
+                            reason: "scale \(values[i]) for axis \(axis) must be a positive finite number")
+                    }
                     scales[axis] = values[i]
-                    outputShape[axis] = Int(values[i] * Double(x.shape[axis]))
+                    outputShape[axis] = Int(saturating: values[i] * Double(x.shape[axis]))
                 }
             } else {
                 throw TensorError.invalidArgument(op: inputs.op, reason: "needs scales or sizes")
@@ -94,7 +99,11 @@ func registerResize(_ registry: inout OperatorRegistry) {
             guard scales.count == x.rank else {
                 throw TensorError.invalidArgument(op: inputs.op, reason: "scales needs \(x.rank) values")
             }
-            let shape = (0..<x.rank).map { Int(scales[$0] * Double(x.shape[$0])) }
+            if let bad = scales.first(where: { !$0.isFinite || $0 <= 0 }) {
+                throw TensorError.invalidArgument(
+                    op: inputs.op, reason: "scale \(bad) must be a positive finite number")
+            }
+            let shape = (0..<x.rank).map { Int(saturating: scales[$0] * Double(x.shape[$0])) }
             return [try x.resized(outputShape: shape, scales: scales, options: settings)]
         }
     }

@@ -79,7 +79,7 @@ func registerSelection(_ registry: inout OperatorRegistry) {
         let legacy = attributes.opset < 10
         return ClosureOperator { inputs in
             let x = try inputs.required(0)
-            let k = legacy ? (legacyK ?? 0) : Int(try inputs.required(1).scalarDouble(inputs.op))
+            let k = legacy ? (legacyK ?? 0) : try inputs.required(1).scalarInt(inputs.op)
             let axis = try Shape.normalizeAxis(axisAttribute, rank: x.rank, op: inputs.op)
             guard k >= 0, k <= x.shape[axis] else {
                 throw TensorError.invalidArgument(op: inputs.op, reason: "k = \(k) exceeds axis \(axis) of \(x.shape)")

@@ -116,7 +116,7 @@ func registerSequences(_ registry: inout OperatorRegistry) {
 
 /// A position in a sequence (negative counts from the end); inserting allows the end itself.
 private func sequencePosition(_ tensor: Tensor, count: Int, inserting: Bool, op: String) throws -> Int {
-    let raw = Int(try tensor.scalarDouble(op))
+    let raw = try tensor.scalarInt(op)
     let bound = inserting ? count + 1 : count
     let position = raw < 0 ? raw + count : raw
     guard position >= 0, position < bound else { throw TensorError.indexOutOfRange(op: op, index: raw, bound: count) }

@@ -47,9 +47,9 @@ func registerMelWeightMatrix(_ registry: inout OperatorRegistry) {
         }
         return ClosureOperator { inputs in
             let op = "MelWeightMatrix"
-            let bins = try Int(inputs.required(0).scalarDouble(op)),
-                length = try Int(inputs.required(1).scalarDouble(op))
-            let rate = try Int(inputs.required(2).scalarDouble(op))
+            let bins = try inputs.required(0).scalarInt(op),
+                length = try inputs.required(1).scalarInt(op)
+            let rate = try inputs.required(2).scalarInt(op)
             let lower = try inputs.required(3).scalarDouble(op), upper = try inputs.required(4).scalarDouble(op)
             guard bins > 0, length > 0, rate > 0, lower >= 0, upper > lower, bins <= 1 << 16, length <= 1 << 24 else {
                 throw TensorError.invalidArgument(

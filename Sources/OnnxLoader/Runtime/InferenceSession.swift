@@ -19,6 +19,7 @@ public final class InferenceSession: Sendable {
         let graph = model.graph
         inputs = graph.inputs.filter { graph.initializers[$0.name] == nil }
         outputs = graph.outputs
+        try GraphValidation.check(model)
         main = try CompiledGraph(graph: graph, opsets: model.opsetImports)
     }
 

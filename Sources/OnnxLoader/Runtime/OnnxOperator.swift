@@ -26,6 +26,19 @@ struct NodeAttributes: Sendable {
 
     func error(_ reason: String) -> OnnxError { .invalidNode(node: node.name, op: node.opType, reason: reason) }
 
+    /// Fails at load unless the node has `count` inputs (omitted trailing optional inputs, written
+    /// as empty names, do not count).
+    func requireInputs(_ count: ClosedRange<Int>) throws(OnnxError) {
+        var given = node.inputs.count
+        while given > 0 && node.inputs[given - 1].isEmpty { given -= 1 }
+        guard count.contains(given) else {
+            let expected =
+                count.lowerBound == count.upperBound
+                ? "\(count.lowerBound)" : "\(count.lowerBound) to \(count.upperBound)"
+            throw error("takes \(expected) input\(count.upperBound == 1 ? "" : "s"), got \(given)")
+        }
+    }
+
     func int(_ name: String) -> Int? {
         if case let .int(value)? = node.attributes[name] { return Int(clamping: value) }
         return nil
@@ -107,6 +120,25 @@ extension Tensor {
         case .int64: return try scalars(as: Int64.self).map { Int(clamping: $0) }
         case .int32: return try scalars(as: Int32.self).map { Int($0) }
         default: throw TensorError.unsupportedDType(op: op, dtype: dtype)
+        }
+    }
+
+    /// The single value of a scalar (or one-element) numeric tensor as an Int: integers exactly,
+    /// floats truncated toward zero and saturated at Int's bounds (so a huge k or depth becomes an
+    /// out-of-range error where it is checked, never a trap); NaN is an error.
+    func scalarInt(_ op: String) throws -> Int {
+        guard count == 1 else {
+            throw TensorError.invalidArgument(op: op, reason: "expected a single value, got shape \(shape)")
+        }
+        switch dtype {
+        case .int64, .int32, .int16, .int8, .uint8, .uint16, .uint32:
+            return Int(try cast(to: .int64).scalars(as: Int64.self)[0])
+        default:
+            let value = try scalarDouble(op)
+            guard !value.isNaN else { throw TensorError.invalidArgument(op: op, reason: "expected a number, got NaN") }
+            if value >= 9.223372036854775807e18 { return Int.max }
+            if value <= -9.223372036854775808e18 { return Int.min }
+            return Int(value)
         }
     }
 

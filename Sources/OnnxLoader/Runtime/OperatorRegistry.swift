@@ -26,6 +26,12 @@ struct OperatorRegistry: Sendable {
     /// Every registered (domain, op type).
     var operatorNames: [String] { entries.keys.sorted() }
 
+    /// The newest since-version registered for `domain` (nil: no operator of that domain).
+    func newestVersion(of domain: String) -> Int? {
+        let prefix = "\(domain)::"
+        return entries.filter { $0.key.hasPrefix(prefix) }.compactMap { $0.value.last?.since }.max()
+    }
+
     /// The registry with every operator this engine implements.
     static let standard: OperatorRegistry = {
         var registry = OperatorRegistry()

@@ -115,8 +115,8 @@ public enum NumpyFile {
     }
 
     private static func dtypeOf(_ descr: String) -> (DType, Bool)? {
-        guard descr.count >= 3 else { return nil }
-        let order = descr.first!, code = String(descr.dropFirst())
+        guard descr.count >= 3, let order = descr.first else { return nil }
+        let code = String(descr.dropFirst())
         let types: [String: DType] = [
             "f4": .float32, "f8": .float64, "f2": .float16, "i1": .int8, "u1": .uint8, "i2": .int16,
             "u2": .uint16, "i4": .int32, "u4": .uint32, "i8": .int64, "u8": .uint64, "b1": .bool,

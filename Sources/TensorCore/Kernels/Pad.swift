@@ -23,10 +23,26 @@ extension Tensor {
             throw .invalidArgument(
                 op: op, reason: "the constant must be one \(dtype) value, got \(value.dtype) \(value.shape)")
         }
+        var lengths: [Int] = []
+        for d in 0..<rank {
+            let (partial, first) = shape[d].addingReportingOverflow(pads[d])
+            let (length, second) = partial.addingReportingOverflow(pads[d + rank])
+            guard !first, !second else {
+                throw .invalidArgument(op: op, reason: "pads \(pads[d]), \(pads[d + rank]) on axis \(d) overflow")
+            }
+            if shape[d] == 0 && length > 0 && mode != .constant {
+                throw .invalidArgument(op: op, reason: "\(mode.rawValue) padding needs a non-empty axis \(d)")
+            }
+            lengths.append(length)
+        }
+        if lengths.allSatisfy({ $0 >= 0 }) {
+            _ = try MemoryBudget.checkedCount(lengths, bytesEach: dtype.byteSize, op: op)
+            if lengths.contains(0) { return try Tensor(zeros: lengths, dtype: dtype) }
+        }
         var maps: [[Int]] = []
         for d in 0..<rank {
             let dim = shape[d], before = pads[d], after = pads[d + rank]
-            let length = dim + before + after
+            let length = lengths[d]
             guard length >= 0 else {
                 throw .invalidArgument(
                     op: op, reason: "pads \(before), \(after) on axis \(d) of size \(dim) leave a negative size")

@@ -81,7 +81,7 @@ extension Tensor {
             let offset =
                 n % 2 == 0
                 ? (fraction == 0 ? -(n / 2) : -(n / 2) + 1) : (fraction <= 0.5 ? -((n - 1) / 2) : -((n - 1) / 2) + 1)
-            let start = Int(floorPadded) + offset - pad
+            let start = Int(saturating: floorPadded) + offset - pad
             if options.excludeOutside {
                 for k in 0..<n where start + k < 0 || start + k >= inputWidth { weights[k] = 0 }
                 let total = weights.reduce(0, +)
@@ -144,7 +144,7 @@ extension Tensor {
         case .linear:
             guard options.antialias else { return [1 - ratio, ratio] }
             let s = min(scale, 1)
-            let start = Int((-1 / s).rounded(.down)) + 1
+            let start = Int(saturating: (-1 / s).rounded(.down)) + 1
             let weights = (start..<(start + 2 - 2 * start)).map { max(0, min(1, 1 - abs((Double($0) - ratio) * s))) }
             let total = weights.reduce(0, +)
             return weights.map { $0 / total }
@@ -159,7 +159,7 @@ extension Tensor {
                 return [kernel(ratio + 1), kernel(ratio), kernel(1 - ratio), kernel(2 - ratio)]
             }
             let s = min(scale, 1)
-            let start = Int((-2 / s).rounded(.down)) + 1
+            let start = Int(saturating: (-2 / s).rounded(.down)) + 1
             let weights = (start..<(2 - start)).map { kernel(s * (Double($0) - ratio)) }
             let total = weights.reduce(0, +)
             return weights.map { $0 / total }

@@ -7,7 +7,18 @@ extension Tensor {
             throw .invalidArgument(
                 op: op, reason: "repeats \(repeats) must be \(rank) non-negative counts for shape \(shape)")
         }
-        _ = try Shape.elementCount(zip(shape, repeats).map { $0 * $1 }, op: op)
+        var lengths: [Int] = []
+        for (dim, times) in zip(shape, repeats) {
+            let (length, overflow) = dim.multipliedReportingOverflow(by: times)
+            guard !overflow else {
+                throw .tooLarge(
+                    op: op, shape: zip(shape, repeats).map { $0.multipliedReportingOverflow(by: $1).partialValue })
+            }
+            lengths.append(length)
+        }
+        _ = try MemoryBudget.checkedCount(lengths, bytesEach: dtype.byteSize, op: op)
+        // An empty result needs no index maps (whose lengths may still be huge).
+        if lengths.contains(0) { return try Tensor(zeros: lengths, dtype: dtype) }
         let maps = (0..<rank).map { d in (0..<(shape[d] * repeats[d])).map { $0 % Swift.max(shape[d], 1) } }
         return try remapped(axisMaps: maps, fill: nil, op: op)
     }

@@ -248,6 +248,7 @@ struct JinjaParser {
     private var line = 0
     private let segments: [JinjaSegment]
     private var segmentIndex = 0
+    private var depth = 0
 
     init(segments: [JinjaSegment]) { self.segments = segments }
 
@@ -262,6 +263,8 @@ struct JinjaParser {
 
     /// Nodes up to one of the `until` statements (its keyword is returned; its tokens stay current).
     private mutating func block(until: Set<String>) throws(JinjaError) -> ([JinjaNode], String?) {
+        try descend()
+        defer { depth -= 1 }
         var nodes: [JinjaNode] = []
         while segmentIndex < segments.count {
             let segment = segments[segmentIndex]
@@ -399,7 +402,21 @@ struct JinjaParser {
         return n
     }
 
+    /// How deep blocks and expressions nest at most: far beyond real templates, far below what
+    /// would exhaust the stack while parsing or rendering.
+    static let maximumDepth = 200
+
+    /// Enters one level of nesting (the caller leaves it with `depth -= 1`).
+    private mutating func descend() throws(JinjaError) {
+        depth += 1
+        guard depth <= JinjaParser.maximumDepth else {
+            throw error("the template nests deeper than \(JinjaParser.maximumDepth) levels")
+        }
+    }
+
     mutating func expression() throws(JinjaError) -> JinjaExpression {
+        try descend()
+        defer { depth -= 1 }
         let value = try or()
         guard accept(.name("if")) else { return value }
         let condition = try or()
@@ -423,6 +440,8 @@ struct JinjaParser {
     }
 
     private mutating func not() throws(JinjaError) -> JinjaExpression {
+        try descend()
+        defer { depth -= 1 }
         if accept(.name("not")) { return .unary("not", try not()) }
         return try comparison()
     }
@@ -497,6 +516,8 @@ struct JinjaParser {
     }
 
     private mutating func unary() throws(JinjaError) -> JinjaExpression {
+        try descend()
+        defer { depth -= 1 }
         if accept(.op("-")) { return .unary("-", try unary()) }
         if accept(.op("+")) { return try unary() }
         return try postfix(try primary())

@@ -10,12 +10,51 @@ public struct JinjaTemplate: Sendable {
         nodes = try JinjaParser.parse(source)
     }
 
-    /// Renders with the given top-level variables.
-    public func render(_ variables: [String: JinjaValue]) throws(JinjaError) -> String {
-        var renderer = JinjaRenderer(frames: [variables])
+    /// Renders with the given top-level variables. Rendering is bounded (``JinjaLimits``): a
+    /// template that runs too long, nests macro calls too deep or writes too much is an error.
+    public func render(_ variables: [String: JinjaValue], limits: JinjaLimits = JinjaLimits()) throws(JinjaError)
+        -> String
+    {
+        var renderer = JinjaRenderer(frames: [variables], budget: RenderBudget(limits))
         var output = ""
         _ = try renderer.run(nodes, into: &output)
         return output
+    }
+}
+
+/// Bounds on one rendering: templates come from model files, i.e. from whoever made them.
+public struct JinjaLimits: Sendable {
+    /// Statements and loop iterations executed.
+    public var steps = 5_000_000
+    /// Macro calls inside each other.
+    public var callDepth = 64
+    /// Bytes written, macro and block captures included.
+    public var outputBytes = 64 << 20
+
+    public init() {}
+}
+
+/// What one rendering has used of its limits; shared by the renderers of its macro calls.
+final class RenderBudget {
+    let limits: JinjaLimits
+    var steps = 0
+    var callDepth = 0
+    var outputBytes = 0
+
+    init(_ limits: JinjaLimits) { self.limits = limits }
+
+    func step(line: Int) throws(JinjaError) {
+        steps += 1
+        guard steps <= limits.steps else {
+            throw JinjaError(message: "the template ran more than \(limits.steps) steps", line: line)
+        }
+    }
+
+    func wrote(_ text: String, line: Int) throws(JinjaError) {
+        outputBytes += text.utf8.count
+        guard outputBytes <= limits.outputBytes else {
+            throw JinjaError(message: "the template wrote more than \(limits.outputBytes) bytes", line: line)
+        }
     }
 }
 
@@ -25,6 +64,7 @@ private enum Flow { case normal, breakLoop, continueLoop }
 private struct JinjaRenderer {
     var frames: [[String: JinjaValue]]
     var line = 0
+    let budget: RenderBudget
     /// Functions every template can call; made per rendering, since values are not shared.
     let globals = JinjaRenderer.makeGlobals()
 
@@ -37,13 +77,29 @@ private struct JinjaRenderer {
 
     mutating func assign(_ name: String, _ value: JinjaValue) { frames[frames.count - 1][name] = value }
 
+    /// The widest indent `indent` and `tojson` accept.
+    static let maximumIndent = 64
+
+    /// An integer result, or an error where Python's unbounded integers would leave Int's range.
+    func checked(_ result: (partialValue: Int, overflow: Bool), _ a: Int, _ op: String, _ b: Int) throws(JinjaError)
+        -> Int
+    {
+        guard !result.overflow else { throw error("\(a) \(op) \(b) does not fit in 64 bits") }
+        return result.partialValue
+    }
+
     mutating func run(_ nodes: [JinjaNode], into output: inout String) throws(JinjaError) -> Flow {
         for node in nodes {
+            try budget.step(line: line)
             switch node {
-            case let .text(text): output += text
+            case let .text(text):
+                try budget.wrote(text, line: line)
+                output += text
             case let .output(expression, line):
                 self.line = line
-                output += try evaluate(expression).rendered
+                let text = try evaluate(expression).rendered
+                try budget.wrote(text, line: line)
+                output += text
             case let .conditional(branches, otherwise, line):
                 self.line = line
                 var taken = false
@@ -71,6 +127,10 @@ private struct JinjaRenderer {
                     guard case let .object(object) = lookup(target[0]) else {
                         throw error("cannot set an attribute of '\(target[0])'")
                     }
+                    // A cycle would make printing, JSON and comparison recurse forever.
+                    guard !value.reaches(object) else {
+                        throw error("'\(target[0]).\(target[1])' cannot hold a value that contains '\(target[0])'")
+                    }
                     object[target[1]] = value
                 }
             case let .assignBlock(name, body):
@@ -78,12 +138,18 @@ private struct JinjaRenderer {
                 _ = try run(body, into: &captured)
                 assign(name, .string(captured))
             case let .macro(name, parameters, body):
-                let definitionFrames = frames
+                let definitionFrames = frames, budget = self.budget, line = self.line
                 assign(
                     name,
                     .function { positional, named in
+                        budget.callDepth += 1
+                        defer { budget.callDepth -= 1 }
+                        guard budget.callDepth <= budget.limits.callDepth else {
+                            throw JinjaError(
+                                message: "macro calls nest deeper than \(budget.limits.callDepth)", line: line)
+                        }
                         var frame: [String: JinjaValue] = [:]
-                        var renderer = JinjaRenderer(frames: definitionFrames)
+                        var renderer = JinjaRenderer(frames: definitionFrames, budget: budget)
                         for (index, (parameter, fallback)) in parameters.enumerated() {
                             if index < positional.count {
                                 frame[parameter] = positional[index]
@@ -129,6 +195,7 @@ private struct JinjaRenderer {
             return
         }
         for (index, item) in items.enumerated() {
+            try budget.step(line: line)
             frames.append([:])
             bind(targets, item)
             let loopObject = JinjaObject([
@@ -307,13 +374,32 @@ private struct JinjaRenderer {
         switch (l, r) {
         case let (.int(a), .int(b)):
             switch op {
-            case "+": return .int(a &+ b)
-            case "-": return .int(a &- b)
-            case "*": return .int(a &* b)
+            case "+": return .int(try checked(a.addingReportingOverflow(b), a, op, b))
+            case "-": return .int(try checked(a.subtractingReportingOverflow(b), a, op, b))
+            case "*": return .int(try checked(a.multipliedReportingOverflow(by: b), a, op, b))
             case "/": return b == 0 ? .undefined : .double(Double(a) / Double(b))
-            case "//": return b == 0 ? .undefined : .int(Int((Double(a) / Double(b)).rounded(.down)))
-            case "%": return b == 0 ? .undefined : .int(((a % b) + b) % b)
-            case "**": return .int(Int(pow(Double(a), Double(b))))
+            case "//":
+                // Python's floor division, exact on integers.
+                guard b != 0 else { return .undefined }
+                let quotient = try checked(a.dividedReportingOverflow(by: b), a, op, b)
+                let remainder = a.remainderReportingOverflow(dividingBy: b).partialValue
+                return .int(remainder != 0 && (remainder < 0) != (b < 0) ? quotient - 1 : quotient)
+            case "%":
+                // Python's modulo: the sign of the divisor.
+                guard b != 0 else { return .undefined }
+                let remainder = a.remainderReportingOverflow(dividingBy: b).partialValue
+                return .int(remainder != 0 && (remainder < 0) != (b < 0) ? remainder + b : remainder)
+            case "**":
+                guard b >= 0 else { return .double(pow(Double(a), Double(b))) }
+                var result = 1, base = a, exponent = b
+                while exponent > 0 {
+                    if exponent & 1 == 1 {
+                        result = try checked(result.multipliedReportingOverflow(by: base), a, op, b)
+                    }
+                    exponent >>= 1
+                    if exponent > 0 { base = try checked(base.multipliedReportingOverflow(by: base), a, op, b) }
+                }
+                return .int(result)
             case "<": return .bool(a < b)
             case ">": return .bool(a > b)
             case "<=": return .bool(a <= b)
@@ -348,7 +434,12 @@ private struct JinjaRenderer {
             default: break
             }
         case let (.array(a), .array(b)) where op == "+": return .array(a + b)
-        case let (.string(a), .int(n)) where op == "*": return .string(String(repeating: a, count: max(0, n)))
+        case let (.string(a), .int(n)) where op == "*":
+            let (bytes, overflow) = a.utf8.count.multipliedReportingOverflow(by: max(0, n))
+            guard !overflow, bytes <= budget.limits.outputBytes else {
+                throw error("a string repeated \(n) times is longer than \(budget.limits.outputBytes) bytes")
+            }
+            return .string(String(repeating: a, count: max(0, n)))
         default: break
         }
         throw error("unsupported operand types for \(op): \(l.typeName) and \(r.typeName)")
@@ -506,6 +597,9 @@ private struct JinjaRenderer {
                 if case let .int(i)? = (args.first ?? named["indent"]) { return i }
                 return nil
             }()
+            if let indent, !(0...JinjaRenderer.maximumIndent).contains(indent) {
+                throw error("tojson indent \(indent) is outside 0...\(JinjaRenderer.maximumIndent)")
+            }
             return .string(value.json(indent: indent))
         case "items":
             guard case let .object(object) = value else { return .array([]) }
@@ -561,6 +655,9 @@ private struct JinjaRenderer {
                 if case let .int(i)? = (args.first ?? named["width"]) { return i }
                 return 4
             }()
+            guard (0...JinjaRenderer.maximumIndent).contains(width) else {
+                throw error("indent width \(width) is outside 0...\(JinjaRenderer.maximumIndent)")
+            }
             let pad = String(repeating: " ", count: width)
             let first = (args.count > 1 ? args[1] : named["first"] ?? .bool(false)).isTruthy
             let lines = value.rendered.components(separatedBy: "\n")

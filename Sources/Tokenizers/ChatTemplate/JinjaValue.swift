@@ -56,6 +56,22 @@ public enum JinjaValue {
         }
     }
 
+    /// Whether `target` is this value or inside it (through arrays and objects).
+    func reaches(_ target: JinjaObject) -> Bool {
+        var visited = Set<ObjectIdentifier>()
+        var pending = [self]
+        while let value = pending.popLast() {
+            switch value {
+            case let .array(items): pending += items
+            case let .object(object):
+                if object === target { return true }
+                if visited.insert(ObjectIdentifier(object)).inserted { pending += object.pairs.map(\.1) }
+            default: break
+            }
+        }
+        return false
+    }
+
     /// The text `{{ value }}` writes (Python's `str`).
     var rendered: String {
         switch self {
