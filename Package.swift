@@ -62,7 +62,10 @@ let package = Package(
         .testTarget(name: "InferCLITests", dependencies: ["infer-cli"]),
         .testTarget(
             name: "HostileInputTests",
-            dependencies: ["infer-cli", "Tokenizers", "Generation", "TensorCore", "TestSupport"]),
+            dependencies: [
+                "infer-cli", "OnnxLoader", "Classification", "GGUF", "Tokenizers", "Generation", "TensorCore",
+                "TestSupport",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

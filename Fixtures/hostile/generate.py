@@ -54,7 +54,7 @@ save("constant_of_shape_negative", [helper.make_node("ConstantOfShape", ["shape"
 save("pad_huge", [helper.make_node("Pad", ["x", "pads"], ["y"])], [f32("x", [2, 3])], [f32("y", None)],
      [const("pads", [big, 0, 0, 0])], feeds=[x], mention="Pad")
 save("tile_zero_huge", [helper.make_node("Tile", ["x", "repeats"], ["y"])], [f32("x", [0, 3])], [f32("y", None)],
-     [const("repeats", [1000000000000, 1000000000000])], feeds=[np.ones((0, 3), np.float32)], expect="ok")
+     [const("repeats", [1000000000000, 1000000000000])], feeds=[np.ones((0, 3), np.float32)], mention="Tile")
 save("tile_huge", [helper.make_node("Tile", ["x", "repeats"], ["y"])], [f32("x", [2, 3])], [f32("y", None)],
      [const("repeats", [1 << 40, 1 << 40])], feeds=[x], mention="Tile")
 save("topk_huge_k", [helper.make_node("TopK", ["x", "k"], ["v", "i"])], [f32("x", [2, 3])], [f32("v", None), i64("i", None)],

@@ -16,17 +16,24 @@ public enum Shape {
     }
 
     /// The element count of `shape`, or an error when a dim is negative or the product overflows.
+    /// The sizes other than 0 must multiply within ``maxElementCount`` too, so that strides and
+    /// the extents of views of an empty tensor stay representable.
     public static func elementCount(_ shape: [Int], op: String) throws(TensorError) -> Int {
-        var count = 1
+        var extent = 1
+        var empty = false
         for dim in shape {
             guard dim >= 0 else {
                 throw .invalidArgument(op: op, reason: "negative dimension \(dim) in shape \(shape)")
             }
-            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            if dim == 0 {
+                empty = true
+                continue
+            }
+            let (product, overflow) = extent.multipliedReportingOverflow(by: dim)
             guard !overflow, product <= maxElementCount else { throw .tooLarge(op: op, shape: shape) }
-            count = product
+            extent = product
         }
-        return count
+        return empty ? 0 : extent
     }
 
     /// The element count of a shape already known to be valid.

@@ -30,7 +30,7 @@ public struct Tensor: Sendable {
         for axis in stride(from: shape.count - 1, through: 0, by: -1) where shape[axis] != 1 {
             if shape[axis] == 0 { return true }
             if strides[axis] != expected { return false }
-            expected *= shape[axis]
+            expected &*= shape[axis]
         }
         return true
     }
