@@ -15,9 +15,34 @@ public protocol CausalLanguageModel: Sendable {
     /// Runs `tokens` at the cache's next positions (a prompt runs as one batch) and returns the
     /// logits after the last one (`vocabularySize` floats).
     func forward(_ tokens: [Int], cache: KVCache) throws(GenerationError) -> [Float]
+
+    /// One step for several sequences together: each step's tokens run at its cache's next
+    /// positions, and the result holds the logits after each step's last token, in order. Weights
+    /// are read once for the whole batch; each sequence's numbers are the same as when it runs
+    /// alone. Every step needs its own cache and at least one token.
+    func forward(batch: [SequenceStep]) throws(GenerationError) -> [[Float]]
+}
+
+/// One sequence's part of a batched forward pass: new tokens and the cache they extend.
+public struct SequenceStep {
+    public var tokens: [Int]
+    public var cache: KVCache
+
+    /// `tokens` to run after what `cache` holds.
+    public init(tokens: [Int], cache: KVCache) {
+        self.tokens = tokens
+        self.cache = cache
+    }
 }
 
 extension CausalLanguageModel {
+    /// Runs the steps one after another (for models without a batched pass).
+    public func forward(batch: [SequenceStep]) throws(GenerationError) -> [[Float]] {
+        var logits: [[Float]] = []
+        for step in batch { logits.append(try forward(step.tokens, cache: step.cache)) }
+        return logits
+    }
+
     /// Ids the model accepts: `0..<vocabularySize`.
     public var vocabularySize: Int { hyperparameters.vocabularySize }
 }

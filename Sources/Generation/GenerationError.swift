@@ -27,6 +27,8 @@ public enum GenerationError: Error, CustomStringConvertible {
     case invalidContextLength(Int, maximum: Int)
     /// A cache made for another model's shape.
     case cacheMismatch(layers: Int, width: Int, expectedLayers: Int, expectedWidth: Int)
+    /// Two steps of one batched pass extend the same cache.
+    case cacheSharedInBatch
 
     public var description: String {
         switch self {
@@ -54,6 +56,7 @@ public enum GenerationError: Error, CustomStringConvertible {
         case let .cacheMismatch(layers, width, expectedLayers, expectedWidth):
             return
                 "the cache has \(layers) layers of width \(width); the model needs \(expectedLayers) of width \(expectedWidth)"
+        case .cacheSharedInBatch: return "two sequences of one batched step share a key/value cache"
         }
     }
 }

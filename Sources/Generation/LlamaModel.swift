@@ -74,28 +74,43 @@ public final class LlamaModel: CausalLanguageModel {
     }
 
     public func forward(_ tokens: [Int], cache: KVCache) throws(GenerationError) -> [Float] {
-        let p = hyperparameters
         guard !tokens.isEmpty else { return [] }
-        guard cache.layers == p.layerCount, cache.width == p.keyValueWidth else {
-            throw .cacheMismatch(
-                layers: cache.layers, width: cache.width, expectedLayers: p.layerCount, expectedWidth: p.keyValueWidth)
+        return try forward(batch: [SequenceStep(tokens: tokens, cache: cache)])[0]
+    }
+
+    public func forward(batch steps: [SequenceStep]) throws(GenerationError) -> [[Float]] {
+        let p = hyperparameters
+        var sequences: [SequenceRows] = []
+        var row = 0
+        for step in steps {
+            let cache = step.cache
+            guard cache.layers == p.layerCount, cache.width == p.keyValueWidth else {
+                throw .cacheMismatch(
+                    layers: cache.layers, width: cache.width, expectedLayers: p.layerCount,
+                    expectedWidth: p.keyValueWidth)
+            }
+            guard !step.tokens.isEmpty else { throw .emptyPrompt }
+            guard step.tokens.count <= cache.remaining else {
+                throw .promptTooLong(tokens: cache.count + step.tokens.count, context: cache.capacity)
+            }
+            for token in step.tokens where token < 0 || token >= p.vocabularySize {
+                throw .tokenOutOfRange(token, vocabulary: p.vocabularySize)
+            }
+            guard !sequences.contains(where: { $0.cache === cache }) else { throw .cacheSharedInBatch }
+            sequences.append(SequenceRows(row: row, count: step.tokens.count, cache: cache, start: cache.count))
+            row += step.tokens.count
         }
-        guard tokens.count <= cache.remaining else {
-            throw .promptTooLong(tokens: cache.count + tokens.count, context: cache.capacity)
-        }
-        for token in tokens where token < 0 || token >= p.vocabularySize {
-            throw .tokenOutOfRange(token, vocabulary: p.vocabularySize)
-        }
-        let buffers = ForwardBuffers(tokens: tokens.count, p)
-        blocks.embed(tokens, table: embedding, into: buffers.hidden)
-        blocks.ropeTables(start: cache.count, tokens: tokens.count, factors: ropeFactors, into: buffers.ropeTables)
+        guard !sequences.isEmpty else { return [] }
+        let buffers = ForwardBuffers(sequences: sequences, p)
+        blocks.embed(steps.flatMap(\.tokens), table: embedding, into: buffers.hidden)
+        blocks.ropeTables(buffers, factors: ropeFactors)
         for layer in 0..<p.layerCount {
-            blocks.attention(attentionLayers[layer], layer: layer, cache: cache, buffers)
+            blocks.attention(attentionLayers[layer], layer: layer, buffers)
             blocks.feedForward(feedForwardLayers[layer], buffers)
         }
-        cache.advance(by: tokens.count)
-        // Only the last position's logits are needed.
-        return blocks.head(buffers.hidden, tokens: tokens.count, norm: outputNorm, output: output)
+        for sequence in sequences { sequence.cache.advance(by: sequence.count) }
+        // Only each sequence's last position's logits are needed.
+        return blocks.head(buffers, norm: outputNorm, output: output)
     }
 }
 

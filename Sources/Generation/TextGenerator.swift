@@ -161,75 +161,27 @@ public final class TextGenerator: Sendable {
         let session: GenerationSession
         if let continued { session = continued } else { session = try makeSession() }
         let promptIds = try promptIds(request, contextLength: session.contextLength)
-        var sampler = Sampler(parameters: request.sampling)
         let reused = session.reusablePrefix(of: promptIds)
         session.rewind(to: reused)
         let prefillStart = DispatchTime.now().uptimeNanoseconds
         var logits = try session.forward(Array(promptIds[reused...]), model: model)
         let prefillSeconds = Double(DispatchTime.now().uptimeNanoseconds - prefillStart) / 1e9
-        var ids: [Int] = []
-        var history = promptIds
-        var emitted = 0
-        var text = ""
-        var finish = FinishReason.length
+        var stream = TokenStream(generator: self, request: request, promptIds: promptIds)
         var decodeSeconds = 0.0, decodeSteps = 0
-        while ids.count < request.maxTokens {
-            let next = sampler.sample(logits, history: history)
-            ids.append(next)
-            history.append(next)
-            if endOfGenerationIds.contains(next) {
-                finish = .eog
-                break
-            }
-            text = (try? tokenizer.decode(ids)) ?? text
-            if let cut = TextGenerator.firstStop(in: text, stops: request.stop) {
-                text = String(text[..<cut])
-                finish = .stop
-                break
-            }
-            // Emit what can no longer change: hold back an incomplete character and any suffix
-            // that could begin a stop string.
-            let safe = TextGenerator.stableLength(text, stops: request.stop)
-            if safe > emitted {
-                let scalars = Array(text.unicodeScalars)
-                onText(String(String.UnicodeScalarView(scalars[emitted..<safe])))
-                emitted = safe
-            }
-            guard ids.count < request.maxTokens, session.cache.remaining > 0 else { break }
+        while stream.finishReason == nil {
+            let piece = stream.accept(logits, roomInContext: session.cache.remaining > 0)
+            if !piece.isEmpty { onText(piece) }
+            guard stream.finishReason == nil, let next = stream.lastId else { break }
             let start = DispatchTime.now().uptimeNanoseconds
             logits = try session.forward([next], model: model)
             decodeSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             decodeSteps += 1
         }
-        if finish != .stop { text = (try? tokenizer.decode(ids)) ?? text }
-        let scalars = Array(text.unicodeScalars)
-        if scalars.count > emitted { onText(String(String.UnicodeScalarView(scalars[emitted...]))) }
         let prefilled = promptIds.count - reused
         return GenerationResult(
-            promptIds: promptIds, reusedPromptTokens: reused, ids: ids, text: text, finishReason: finish,
+            promptIds: promptIds, reusedPromptTokens: reused, ids: stream.ids, text: stream.text,
+            finishReason: stream.finishReason ?? .length,
             prefillTokensPerSecond: prefillSeconds > 0 ? Double(prefilled) / prefillSeconds : 0,
             decodeTokensPerSecond: decodeSeconds > 0 ? Double(decodeSteps) / decodeSeconds : 0)
-    }
-
-    /// Where the first stop string starts in `text`, if any occurs.
-    static func firstStop(in text: String, stops: [String]) -> String.Index? {
-        stops.filter { !$0.isEmpty }.compactMap { text.range(of: $0)?.lowerBound }.min()
-    }
-
-    /// Scalars of `text` that are final: not a trailing U+FFFD (a character still being completed)
-    /// and not a suffix that could start a stop string.
-    static func stableLength(_ text: String, stops: [String]) -> Int {
-        var scalars = Array(text.unicodeScalars)
-        while scalars.last == "\u{FFFD}" { scalars.removeLast() }
-        var keep = scalars.count
-        for stop in stops where !stop.isEmpty {
-            let stopScalars = Array(stop.unicodeScalars)
-            for length in stride(from: min(stopScalars.count - 1, scalars.count), to: 0, by: -1)
-            where Array(scalars.suffix(length)) == Array(stopScalars.prefix(length)) {
-                keep = min(keep, scalars.count - length)
-                break
-            }
-        }
-        return keep
     }
 }

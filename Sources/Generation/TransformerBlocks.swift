@@ -14,13 +14,26 @@ struct FeedForwardWeights: Sendable {
     var gate, up, down: QuantizedMatrix
 }
 
-/// Activations of one forward pass over `tokens` positions; owned by that pass.
+/// One sequence's rows in a batched forward pass: `count` new tokens from row `row` on, appended
+/// to `cache` at positions `start..<start + count`.
+struct SequenceRows {
+    let row: Int
+    let count: Int
+    let cache: KVCache
+    let start: Int
+}
+
+/// Activations of one forward pass over `tokens` rows (the new tokens of every sequence in the
+/// batch, one after another); owned by that pass.
 struct ForwardBuffers {
     let tokens: Int
+    let sequences: [SequenceRows]
     let hidden, normed, query, key, value, attention, projected, gate, up, activated, ropeTables: Buffer
 
-    init(tokens n: Int, _ p: TransformerHyperparameters) {
+    init(sequences: [SequenceRows], _ p: TransformerHyperparameters) {
+        let n = sequences.reduce(0) { $0 + $1.count }
         tokens = n
+        self.sequences = sequences
         hidden = Buffer(n * p.embeddingLength)
         normed = Buffer(n * p.embeddingLength)
         query = Buffer(n * p.queryWidth)
@@ -43,7 +56,7 @@ struct TransformerBlocks: Sendable {
     /// Keeps the mapped weights alive while a block reads them.
     let file: GGUFFile
 
-    /// Token embeddings (dequantized rows of the table) into `out`.
+    /// Token embeddings (dequantized rows of the table) into `out`, one row per token.
     func embed(_ tokens: [Int], table: GGUFTensorInfo, into out: Buffer) {
         let width = p.embeddingLength
         file.withMapping {
@@ -62,13 +75,16 @@ struct TransformerBlocks: Sendable {
         }
     }
 
-    /// RoPE cos/sin tables for positions `start..<start + tokens`.
-    func ropeTables(start: Int, tokens: Int, factors: [Float]?, into out: Buffer) {
-        for t in 0..<tokens {
-            factors.withOptionalPointer { factors in
-                TransformerKernels.ropeTable(
-                    position: start + t, dimensions: p.ropeDimensions, base: p.ropeFrequencyBase,
-                    frequencyScale: p.ropeFrequencyScale, factors: factors, into: out.pointer + t * p.ropeDimensions)
+    /// RoPE cos/sin tables for every row: each sequence's rows at its own next positions.
+    func ropeTables(_ b: ForwardBuffers, factors: [Float]?) {
+        factors.withOptionalPointer { factors in
+            for sequence in b.sequences {
+                for t in 0..<sequence.count {
+                    TransformerKernels.ropeTable(
+                        position: sequence.start + t, dimensions: p.ropeDimensions, base: p.ropeFrequencyBase,
+                        frequencyScale: p.ropeFrequencyScale, factors: factors,
+                        into: b.ropeTables.pointer + (sequence.row + t) * p.ropeDimensions)
+                }
             }
         }
     }
@@ -89,32 +105,35 @@ struct TransformerBlocks: Sendable {
     }
 
     /// Self-attention of layer `index` with its residual: normalise, project to queries, keys and
-    /// values, rotate, append keys and values to the cache, attend over it, project back and add.
-    func attention(_ w: AttentionWeights, layer index: Int, cache: KVCache, _ b: ForwardBuffers) {
+    /// values (every sequence's rows in one product), rotate, append keys and values to each
+    /// sequence's cache, attend each over its own cache, project back and add.
+    func attention(_ w: AttentionWeights, layer index: Int, _ b: ForwardBuffers) {
         let n = b.tokens, e = p.embeddingLength, qWidth = p.queryWidth, kvWidth = p.keyValueWidth
-        let start = cache.count
         normalize(b.hidden.pointer, rows: n, weight: w.norm, into: b.normed.pointer)
         multiply([(w.query, b.query), (w.key, b.key), (w.value, b.value)], input: b.normed, tokens: n)
         add(w.queryBias, to: b.query, tokens: n)
         add(w.keyBias, to: b.key, tokens: n)
         add(w.valueBias, to: b.value, tokens: n)
         let neoX = spec.ropeStyle == .halves
-        for t in 0..<n {
-            let table = b.ropeTables.pointer + t * p.ropeDimensions
-            TransformerKernels.rope(
-                b.query.pointer + t * qWidth, heads: p.headCount, headDimension: p.headDimension,
-                dimensions: p.ropeDimensions, neoX: neoX, table: table)
-            TransformerKernels.rope(
-                b.key.pointer + t * kvWidth, heads: p.kvHeadCount, headDimension: p.headDimension,
-                dimensions: p.ropeDimensions, neoX: neoX, table: table)
-            let keys = cache.keys(layer: index, position: start + t)
-            let values = cache.values(layer: index, position: start + t)
-            for i in 0..<kvWidth {
-                keys[i] = Float16(b.key.pointer[t * kvWidth + i])
-                values[i] = Float16(b.value.pointer[t * kvWidth + i])
+        for sequence in b.sequences {
+            for t in sequence.row..<(sequence.row + sequence.count) {
+                let table = b.ropeTables.pointer + t * p.ropeDimensions
+                TransformerKernels.rope(
+                    b.query.pointer + t * qWidth, heads: p.headCount, headDimension: p.headDimension,
+                    dimensions: p.ropeDimensions, neoX: neoX, table: table)
+                TransformerKernels.rope(
+                    b.key.pointer + t * kvWidth, heads: p.kvHeadCount, headDimension: p.headDimension,
+                    dimensions: p.ropeDimensions, neoX: neoX, table: table)
+                let position = sequence.start + t - sequence.row
+                let keys = sequence.cache.keys(layer: index, position: position)
+                let values = sequence.cache.values(layer: index, position: position)
+                for i in 0..<kvWidth {
+                    keys[i] = Float16(b.key.pointer[t * kvWidth + i])
+                    values[i] = Float16(b.value.pointer[t * kvWidth + i])
+                }
             }
         }
-        attend(layer: index, cache: cache, queries: b.query, tokens: n, into: b.attention)
+        attend(layer: index, b)
         file.withMapping { w.output.multiply(b.attention.pointer, tokens: n, into: b.projected.pointer) }
         for i in 0..<(n * e) { b.hidden.pointer[i] += b.projected.pointer[i] }
     }
@@ -133,18 +152,21 @@ struct TransformerBlocks: Sendable {
         for i in 0..<(n * e) { b.hidden.pointer[i] += b.projected.pointer[i] }
     }
 
-    /// The logits of the last row of `hidden`: final norm, then the output head.
-    func head(_ hidden: Buffer, tokens n: Int, norm: [Float], output: QuantizedMatrix) -> [Float] {
-        let last = Buffer(p.embeddingLength)
-        normalize(hidden.pointer + (n - 1) * p.embeddingLength, rows: 1, weight: norm, into: last.pointer)
-        var logits = [Float](repeating: 0, count: p.vocabularySize)
-        file.withMapping {
-            logits.withUnsafeMutableBufferPointer { logits in
-                guard let base = logits.baseAddress else { return }
-                output.multiply(last.pointer, tokens: 1, into: base)
-            }
+    /// The logits after each sequence's last row: final norm, then the output head (one product
+    /// for all sequences).
+    func head(_ b: ForwardBuffers, norm: [Float], output: QuantizedMatrix) -> [[Float]] {
+        let e = p.embeddingLength, vocabulary = p.vocabularySize, count = b.sequences.count
+        let last = Buffer(count * e)
+        for (index, sequence) in b.sequences.enumerated() {
+            normalize(
+                b.hidden.pointer + (sequence.row + sequence.count - 1) * e, rows: 1, weight: norm,
+                into: last.pointer + index * e)
         }
-        return logits
+        let logits = Buffer(count * vocabulary)
+        file.withMapping { output.multiply(last.pointer, tokens: count, into: logits.pointer) }
+        return (0..<count).map {
+            Array(UnsafeBufferPointer(start: logits.pointer + $0 * vocabulary, count: vocabulary))
+        }
     }
 
     /// Several products of the same input: the activations are quantized once when the matrices
@@ -171,16 +193,19 @@ struct TransformerBlocks: Sendable {
         }
     }
 
-    /// Attention of every query head of every new token over the cache, heads in parallel.
-    private func attend(layer: Int, cache: KVCache, queries: Buffer, tokens: Int, into out: Buffer) {
+    /// Attention of every query head of every new token over its sequence's cache; sequences and
+    /// heads in parallel. A sequence with several new tokens (a prompt) takes ggml's batched dot
+    /// product, one with a single token the decoding one, whatever else is in the batch, so a
+    /// sequence's numbers do not depend on its neighbours.
+    private func attend(layer: Int, _ b: ForwardBuffers) {
         let p = self.p
         let group = p.headCount / p.kvHeadCount, kvWidth = p.keyValueWidth, qWidth = p.queryWidth
         let scale = 1 / Float(p.headDimension).squareRoot()
-        let start = cache.count, capacity = cache.count + tokens
-        let keys = cache.keys(layer: layer, position: 0), values = cache.values(layer: layer, position: 0)
-        let queryPointer = queries.pointer, outPointer = out.pointer
-        let batched = tokens > 1
-        ComputePool.parallelFor(p.headCount) { head in
+        let sequences = b.sequences
+        let capacity = sequences.map { $0.start + $0.count }.max() ?? 1
+        let queryPointer = b.query.pointer, outPointer = b.attention.pointer
+        ComputePool.parallelFor(sequences.count * p.headCount) { task in
+            let sequence = sequences[task / p.headCount], head = task % p.headCount
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
             let accumulators = UnsafeMutablePointer<Float>.allocate(capacity: 64 * p.headDimension)
             let query16 = UnsafeMutablePointer<Float16>.allocate(capacity: p.headDimension)
@@ -190,13 +215,16 @@ struct TransformerBlocks: Sendable {
                 query16.deallocate()
             }
             let kvHead = head / group
-            for t in 0..<tokens {
+            let keys = sequence.cache.keys(layer: layer, position: 0)
+            let values = sequence.cache.values(layer: layer, position: 0)
+            for t in 0..<sequence.count {
+                let row = sequence.row + t
                 TransformerKernels.attend(
-                    query: queryPointer + t * qWidth + head * p.headDimension,
+                    query: queryPointer + row * qWidth + head * p.headDimension,
                     keys: keys + kvHead * p.headDimension, values: values + kvHead * p.headDimension,
-                    stride: kvWidth, last: start + t, headDimension: p.headDimension, scale: scale, batched: batched,
-                    scratch: scratch, query16: query16, accumulators: accumulators,
-                    into: outPointer + t * qWidth + head * p.headDimension)
+                    stride: kvWidth, last: sequence.start + t, headDimension: p.headDimension, scale: scale,
+                    batched: sequence.count > 1, scratch: scratch, query16: query16, accumulators: accumulators,
+                    into: outPointer + row * qWidth + head * p.headDimension)
             }
         }
     }
