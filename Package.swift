@@ -16,12 +16,20 @@ let package = Package(
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "Generation", targets: ["Generation"]),
+        .library(name: "Server", targets: ["Server"]),
         .executable(name: "infer-cli", targets: ["infer-cli"]),
         .executable(name: "kernel-bench", targets: ["KernelBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -33,6 +41,23 @@ let package = Package(
         .target(name: "GGUF", dependencies: ["TensorCore"]),
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Generation", dependencies: ["TensorCore", "GGUF", "Tokenizers"]),
+        // The HTTP server: OpenAI, /predict and KServe routes over the library, continuous batching.
+        .target(
+            name: "Server",
+            dependencies: [
+                "TensorCore",
+                "OnnxLoader",
+                "Classification",
+                "Tokenizers",
+                "GGUF",
+                "Generation",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "infer-cli",
             dependencies: [
@@ -42,6 +67,7 @@ let package = Package(
                 "Tokenizers",
                 "GGUF",
                 "Generation",
+                "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,6 +86,16 @@ let package = Package(
         .testTarget(
             name: "GenerationTests", dependencies: ["GGUF", "Generation", "Tokenizers", "TensorCore", "TestSupport"]),
         .testTarget(name: "InferCLITests", dependencies: ["infer-cli"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "infer-cli", "OnnxLoader", "TensorCore", "Tokenizers", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            // The OpenAI Python client's script, run by the tests.
+            exclude: ["openai_client.py"]),
         .testTarget(
             name: "HostileInputTests",
             dependencies: [

@@ -12,7 +12,8 @@
 #   - onnxruntime (pinned) writes reference outputs for the real ONNX models
 #     (Fixtures/reference/onnxruntime_outputs.py) into test_data_set_0/ beside each model.
 #
-#   Fixtures/fetch.sh smollm2    # one or more of: smollm2 minilm opennsfw images conformance reference tokenizers llama-vocabs
+#   Fixtures/fetch.sh smollm2    # one or more of: smollm2 minilm opennsfw images conformance reference tokenizers llama-vocabs openai
+#   - openai installs the pinned OpenAI Python client (the server tests' client) into the cache.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -161,4 +162,9 @@ if selected reference; then
     fi
     PYTHONPATH="$ort_site:$onnx_site" python3 "$here/reference/onnxruntime_outputs.py" "$model"
   done
+fi
+
+# The official OpenAI Python client, the real client the server tests drive `serve` with.
+if selected openai; then
+  install_site "${INFER_CACHE:-$HOME/.cache/infer}/python-openai-3.63.0" openai==3.63.0
 fi

@@ -41,10 +41,20 @@ public final class ImageClassifier: Sendable {
 
     /// Loads the model; `labels` name the classes (ImageNet-1k when nil and the model has 1000);
     /// images are prepared with `preprocessing` (torchvision's ImageNet transform by default).
-    public init(path: String, labels: [String]? = nil, preprocessing: ImagePreprocessing = ImagePreprocessing()) throws
+    public convenience init(
+        path: String, labels: [String]? = nil, preprocessing: ImagePreprocessing = ImagePreprocessing()
+    ) throws {
+        try self.init(session: InferenceSession(path: path), labels: labels, preprocessing: preprocessing)
+    }
+
+    /// A classifier over an already loaded model (shared with other users of `session`).
+    public init(
+        session: InferenceSession, labels: [String]? = nil, preprocessing: ImagePreprocessing = ImagePreprocessing()
+    )
+        throws
     {
         self.preprocessing = preprocessing
-        session = try InferenceSession(path: path)
+        self.session = session
         guard session.inputs.count == 1, case let .tensor(_, shape?)? = session.inputs[0].type, shape.count == 4 else {
             throw ClassifierError.unsupportedModel(
                 "it needs one 4-D image input, it takes \(session.inputs.count) input(s)")

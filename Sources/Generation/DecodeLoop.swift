@@ -56,8 +56,10 @@ final class SchedulerState: @unchecked Sendable {
         }
         condition.signal()
         condition.unlock()
-        onCancel()
-        if let occupancy { onOccupancy(occupancy) }
+        if let occupancy {
+            onCancel()
+            onOccupancy(occupancy)
+        }
     }
 
     func shutdown() {
@@ -146,9 +148,10 @@ final class DecodeLoop: @unchecked Sendable {
             for job in intake.admitted { admit(job) }
             let now = ContinuousClock.now
             sequences.removeAll { sequence in
-                if intake.cancelled.contains(sequence.job.id) {
+                if intake.cancelled.contains(sequence.job.id) && sequence.stream.finishReason == nil {
                     freeSlots.append(sequence.slot)
                     sequence.job.continuation.finish()
+                    state.onCancel()
                     return true
                 }
                 return false

@@ -84,7 +84,7 @@ public final class GenerationScheduler: Sendable {
 
     /// A scheduler over `generator`'s model; reserves `parallel` caches and starts the decode
     /// thread. `onOccupancy` is called (on any thread) whenever the active or queued count changes;
-    /// `onCancel` when a consumer abandons a sequence.
+    /// `onCancel` when an abandoned request leaves the queue or the batch.
     public init(
         generator: TextGenerator, configuration: Configuration = Configuration(),
         onOccupancy: @escaping @Sendable (Occupancy) -> Void = { _ in },
@@ -113,7 +113,7 @@ public final class GenerationScheduler: Sendable {
     /// at once; an accepted one reports through the returned stream. After `deadline` the
     /// sequence ends as if it had reached its token limit.
     public func submit(_ request: GenerationRequest, deadline: ContinuousClock.Instant? = nil) throws(SchedulerError)
-        -> AsyncStream<GenerationEvent>
+        -> ScheduledGeneration
     {
         let promptIds: [Int]
         do throws(GenerationError) {
@@ -130,7 +130,7 @@ public final class GenerationScheduler: Sendable {
         continuation.onTermination = { reason in
             if case .cancelled = reason { state.cancel(id) }
         }
-        return stream
+        return ScheduledGeneration(events: stream, state: state, id: id)
     }
 
     /// Sequences decoding now and requests waiting.
@@ -140,6 +140,18 @@ public final class GenerationScheduler: Sendable {
     /// (finish reason ``FinishReason/length``); waiting requests fail with
     /// ``SchedulerError/shuttingDown``. The decode thread then exits.
     public func shutdown() { state.shutdown() }
+}
+
+/// An accepted request: its events, and a way to abandon it.
+public struct ScheduledGeneration: Sendable {
+    /// Text pieces, then the summary or the failure.
+    public let events: AsyncStream<GenerationEvent>
+    let state: SchedulerState
+    let id: Int
+
+    /// Abandons the request: it leaves the queue now, or the batch at the next step (its slot is
+    /// freed). Dropping ``events`` unread does the same.
+    public func cancel() { state.cancel(id) }
 }
 
 /// A request waiting for, or holding, a slot.

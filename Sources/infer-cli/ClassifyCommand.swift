@@ -21,12 +21,7 @@ struct Classify: ParsableCommand {
     @Option(help: "Class names, one per line (default: ImageNet-1k for 1000-class models).") var labels: String?
     @Option(help: "How many classes to report.") var topK = 5
     @Flag(help: "JSON output.") var json = false
-    @Option(help: "rgb or bgr.") var channelOrder = "rgb"
-    @Option(help: "Pixel (0-255) multiplier, before mean/std.") var scale: Float = 1.0 / 255
-    @Option(help: "Per-channel mean, comma-separated.") var mean = "0.485,0.456,0.406"
-    @Option(help: "Per-channel standard deviation, comma-separated.") var std = "0.229,0.224,0.225"
-    @Option(help: "Centre-crop size (default 224, or the model's own spatial size).") var size: Int?
-    @Option(help: "Shorter side after resizing.") var resize = 256
+    @OptionGroup var preprocessingOptions: PreprocessingOptions
     @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
@@ -35,7 +30,8 @@ struct Classify: ParsableCommand {
         do { names = try labels.map(ImageClassifier.labels(contentsOfFile:)) } catch { throw CommandError(error) }
         let classifier: ImageClassifier
         do {
-            classifier = try ImageClassifier(path: model, labels: names, preprocessing: try makePreprocessing())
+            classifier = try ImageClassifier(
+                path: model, labels: names, preprocessing: try preprocessingOptions.preprocessing())
         } catch let error as CommandError { throw error } catch { throw CommandError("\(model): \(error)") }
         if inputs == ["-"] {
             try streamRecords(classifier)
@@ -63,28 +59,6 @@ struct Classify: ParsableCommand {
                     decoding: try JSONSerialization.data(
                         withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
         }
-    }
-
-    private func makePreprocessing() throws -> ImagePreprocessing {
-        var p = ImagePreprocessing()
-        guard let order = ImagePreprocessing.ChannelOrder(rawValue: channelOrder.lowercased()) else {
-            throw CommandError("--channel-order must be rgb or bgr")
-        }
-        p.channelOrder = order
-        p.scale = scale
-        func triple(_ text: String, _ flag: String) throws -> [Float] {
-            let values = text.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
-            guard values.count == 3 else {
-                throw CommandError("\(flag) needs three comma-separated numbers, got '\(text)'")
-            }
-            return values
-        }
-        p.mean = try triple(mean, "--mean")
-        p.std = try triple(std, "--std")
-        guard p.std.allSatisfy({ $0 != 0 }) else { throw CommandError("--std values must not be 0") }
-        if let size { p.cropSize = size }
-        p.resizeShorterSide = resize
-        return p
     }
 
     /// Predictions for every sample in one file.
@@ -175,5 +149,37 @@ struct Classify: ParsableCommand {
 
     static func object(_ prediction: ImageClassifier.Prediction) -> [String: Any] {
         ["index": prediction.index, "label": prediction.label, "probability": Double(prediction.probability)]
+    }
+}
+
+/// How images become model inputs, shared by `classify` and `serve`.
+struct PreprocessingOptions: ParsableArguments {
+    @Option(help: "rgb or bgr.") var channelOrder = "rgb"
+    @Option(help: "Pixel (0-255) multiplier, before mean/std.") var scale: Float = 1.0 / 255
+    @Option(help: "Per-channel mean, comma-separated.") var mean = "0.485,0.456,0.406"
+    @Option(help: "Per-channel standard deviation, comma-separated.") var std = "0.229,0.224,0.225"
+    @Option(help: "Centre-crop size (default 224, or the model's own spatial size).") var size: Int?
+    @Option(help: "Shorter side after resizing.") var resize = 256
+
+    func preprocessing() throws -> ImagePreprocessing {
+        var p = ImagePreprocessing()
+        guard let order = ImagePreprocessing.ChannelOrder(rawValue: channelOrder.lowercased()) else {
+            throw CommandError("--channel-order must be rgb or bgr")
+        }
+        p.channelOrder = order
+        p.scale = scale
+        func triple(_ text: String, _ flag: String) throws -> [Float] {
+            let values = text.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard values.count == 3 else {
+                throw CommandError("\(flag) needs three comma-separated numbers, got '\(text)'")
+            }
+            return values
+        }
+        p.mean = try triple(mean, "--mean")
+        p.std = try triple(std, "--std")
+        guard p.std.allSatisfy({ $0 != 0 }) else { throw CommandError("--std values must not be 0") }
+        if let size { p.cropSize = size }
+        p.resizeShorterSide = resize
+        return p
     }
 }

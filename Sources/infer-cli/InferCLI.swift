@@ -16,7 +16,8 @@ struct InferCLI: ParsableCommand {
             """,
         version: "infer-cli \(version)",
         subcommands: [
-            Classify.self, Generate.self, Run.self, Inspect.self, Tokenize.self, Detokenize.self, Bench.self,
+            Classify.self, Generate.self, Run.self, Serve.self, Inspect.self, Tokenize.self, Detokenize.self,
+            Bench.self,
         ]
     )
 

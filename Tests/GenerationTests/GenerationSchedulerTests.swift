@@ -46,7 +46,7 @@ final class GenerationSchedulerTests: XCTestCase {
         ]
         let requests = prompts.enumerated().map { greedy($0.element, tokens: 24 + 4 * $0.offset) }
         let alone = try requests.map { try generator.generate($0) }
-        let streams = try requests.map { try scheduler.submit($0) }
+        let streams = try requests.map { try scheduler.submit($0).events }
         for (index, stream) in streams.enumerated() {
             let (text, summary, error) = await collect(stream)
             XCTAssertNil(error)
@@ -70,16 +70,15 @@ final class GenerationSchedulerTests: XCTestCase {
         let scheduler = try GenerationScheduler(
             generator: generator, configuration: configuration, onCancel: { cancelled.increment() })
         let long = greedy("Tell me a very long story about a dragon.", tokens: 400)
-        var running: AsyncStream<GenerationEvent>? = try scheduler.submit(long)
+        let running = try scheduler.submit(long)
         // Wait until the first request holds the slot.
-        var iterator = running!.makeAsyncIterator()
+        var iterator = running.events.makeAsyncIterator()
         _ = await iterator.next()
-        let waiting = try scheduler.submit(greedy("Second.", tokens: 4))
+        let waiting = try scheduler.submit(greedy("Second.", tokens: 4)).events
         XCTAssertThrowsError(try scheduler.submit(greedy("Third.", tokens: 4))) { error in
             guard case .queueFull(limit: 1) = error as? SchedulerError else { return XCTFail("\(error)") }
         }
-        running = nil
-        iterator = AsyncStream<GenerationEvent>.makeStream().stream.makeAsyncIterator()
+        running.cancel()
         let (_, summary, error) = await collect(waiting)
         XCTAssertNil(error)
         XCTAssertEqual(summary?.completionTokens, 4)
@@ -101,12 +100,12 @@ final class GenerationSchedulerTests: XCTestCase {
         let generator = try TextGenerator(path: GenerationSchedulerTests.tinyModel.get(), contextLength: 128)
         let scheduler = try GenerationScheduler(generator: generator)
         let expired = try scheduler.submit(greedy("Hello", tokens: 50), deadline: .now - .seconds(1))
-        let (_, summary, _) = await collect(expired)
+        let (_, summary, _) = await collect(expired.events)
         XCTAssertEqual(summary?.finishReason, .length)
         XCTAssertLessThan(summary?.completionTokens ?? 99, 2)
 
         let running = try scheduler.submit(greedy("Hello", tokens: 10_000))
-        var iterator = running.makeAsyncIterator()
+        var iterator = running.events.makeAsyncIterator()
         _ = await iterator.next()
         scheduler.shutdown()
         var finished = false

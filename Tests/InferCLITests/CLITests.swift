@@ -35,7 +35,7 @@ final class CLITests: XCTestCase {
     func testHelpListsEverySubcommand() throws {
         let result = try runCLI(["--help"])
         XCTAssertEqual(result.status, 0)
-        for name in ["classify", "generate", "run", "inspect", "tokenize", "detokenize", "bench"] {
+        for name in ["classify", "generate", "run", "serve", "inspect", "tokenize", "detokenize", "bench"] {
             XCTAssertTrue(result.stdout.contains("  \(name) "), "help lacks \(name):\n\(result.stdout)")
         }
     }
