@@ -302,6 +302,12 @@
             sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, tokenBlocks: Int,
             into out: UnsafeMutablePointer<Float>, tokenStride: Int
         ) {
+            #if AVX512
+                tile512(
+                    F.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values,
+                    tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
+                return
+            #endif
             var a00 = _mm256_setzero_ps(), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00
             var o0 = SIMD4<Float>(), o1 = SIMD4<Float>()
             let values1 = values + tokenBlocks * 32, scales1 = scales + tokenBlocks, sums1 = sums + tokenBlocks

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A weight matrix kept in its ggml block format (borrowed bytes: a mapped file keeps them alive),
 /// multiplied by activations without ever expanding the weights to float.
 // @unchecked Sendable: immutable; `bytes` points into a read-only mapped file that the matrix's
@@ -69,8 +71,20 @@ public struct QuantizedMatrix: @unchecked Sendable {
                 }
                 return
             }
+            // A few tokens (decoding several sequences together) leave the products waiting on
+            // memory: touch the next group's rows while this one computes, as decoding does.
+            let lookAhead = tokens <= 16
+            var touched: UInt8 = 0
             for group in range {
                 let r = group * 4, count = min(4, rows - r)
+                if lookAhead && r + 8 <= rows {
+                    let next = bytes + (r + 4) * rowBytes
+                    var offset = 0
+                    while offset < 4 * rowBytes {
+                        touched &+= next.load(fromByteOffset: offset, as: UInt8.self)
+                        offset += 64
+                    }
+                }
                 var t = 0
                 #if arch(x86_64) && AVX2
                     // Pairs of tokens against four rows at a time (prompt batches).
@@ -96,8 +110,12 @@ public struct QuantizedMatrix: @unchecked Sendable {
                     t += 1
                 }
             }
+            if touched == 0x5A { QuantizedMatrix.sink.wrappingAdd(1, ordering: .relaxed) }
         }
     }
+
+    /// Keeps the look-ahead loads alive (the compiler may not drop loads whose value is used).
+    static let sink = Atomic<Int>(0)
 
     private func multiplyFloat(_ input: UnsafePointer<Float>, tokens: Int, into output: UnsafeMutablePointer<Float>) {
         let type = self.type, rows = self.rows, columns = self.columns, rowBytes = self.rowBytes, bytes = self.bytes
