@@ -86,6 +86,20 @@ public struct QuantizedMatrix: @unchecked Sendable {
                     }
                 }
                 var t = 0
+                #if arch(x86_64) && AVX2 && AVX512
+                    // Four tokens against four rows at a time, in 512-bit registers.
+                    while count == 4 && t + 4 <= tokens {
+                        let first = t * blocks
+                        guard
+                            QuantizedDotAVX2.tile4(
+                                bytes + r * rowBytes, type: type, rowBytes: rowBytes, blocks: blocks,
+                                scales: scales + first, sums: sums + first * sumsPerBlock,
+                                values: values + first * elements, tokenBlocks: blocks,
+                                into: out + t * rows + r, tokenStride: rows)
+                        else { break }
+                        t += 4
+                    }
+                #endif
                 #if arch(x86_64) && AVX2
                     // Pairs of tokens against four rows at a time (prompt batches).
                     while count == 4 && t + 2 <= tokens {
