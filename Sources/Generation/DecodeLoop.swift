@@ -128,6 +128,9 @@ final class DecodeLoop: @unchecked Sendable {
     let prefillChunk: Int
     private let caches: [KVCache]
     private var freeSlots: [Int]
+    /// Per slot, the prompt ids whose keys and values its cache holds from the last request,
+    /// computed as a prompt (several tokens at a time), so a new prompt can reuse them.
+    private var cachedPrompts: [[Int]]
     private var sequences: [ActiveSequence] = []
 
     init(generator: TextGenerator, state: SchedulerState, caches: [KVCache], prefillChunk: Int) {
@@ -136,6 +139,7 @@ final class DecodeLoop: @unchecked Sendable {
         self.caches = caches
         self.prefillChunk = prefillChunk
         freeSlots = Array(caches.indices.reversed())
+        cachedPrompts = Array(repeating: [], count: caches.count)
     }
 
     func run() {
@@ -149,7 +153,7 @@ final class DecodeLoop: @unchecked Sendable {
             let now = ContinuousClock.now
             sequences.removeAll { sequence in
                 if intake.cancelled.contains(sequence.job.id) && sequence.stream.finishReason == nil {
-                    freeSlots.append(sequence.slot)
+                    release(sequence)
                     sequence.job.continuation.finish()
                     state.onCancel()
                     return true
@@ -171,16 +175,34 @@ final class DecodeLoop: @unchecked Sendable {
         }
     }
 
+    /// Puts `job` in the free slot whose cached prompt shares the longest prefix with its prompt
+    /// (llama-server's prompt cache) and skips that prefix. Only positions computed as part of a
+    /// prompt are reused, and at least two prompt tokens always run, so the sequence's numbers are
+    /// those of a fresh run.
     private func admit(_ job: ScheduledJob) {
-        guard let slot = freeSlots.popLast() else { return }
-        caches[slot].reset()
+        guard !freeSlots.isEmpty else { return }
+        let prompt = job.promptIds
+        func shared(_ slot: Int) -> Int {
+            zip(cachedPrompts[slot], prompt).prefix { $0 == $1 }.count
+        }
+        let best = freeSlots.indices.max { shared(freeSlots[$0]) < shared(freeSlots[$1]) } ?? freeSlots.count - 1
+        let slot = freeSlots.remove(at: best)
+        let reused = prompt.count >= 2 ? min(shared(slot), prompt.count - 2) : 0
+        caches[slot].rewind(to: reused)
         let waited = job.submitted.duration(to: .now)
-        let sequence = ActiveSequence(
+        var sequence = ActiveSequence(
             job: job, slot: slot,
-            stream: TokenStream(generator: generator, request: job.request, promptIds: job.promptIds),
+            stream: TokenStream(generator: generator, request: job.request, promptIds: prompt),
             queueSeconds: waited.seconds)
+        sequence.prefilled = reused
         sequences.append(sequence)
         if sequence.stream.finishReason != nil { end(sequences.count - 1, piece: "") }
+    }
+
+    /// Frees a sequence's slot, remembering the prompt positions its cache now holds.
+    private func release(_ sequence: ActiveSequence) {
+        cachedPrompts[sequence.slot] = Array(sequence.job.promptIds.prefix(sequence.prefilled))
+        freeSlots.append(sequence.slot)
     }
 
     /// One batched forward pass: a chunk of prompt for sequences still prefilling (within the
@@ -255,7 +277,7 @@ final class DecodeLoop: @unchecked Sendable {
     private func removeFinished() {
         sequences.removeAll { sequence in
             guard sequence.stream.finishReason != nil else { return false }
-            freeSlots.append(sequence.slot)
+            release(sequence)
             return true
         }
     }

@@ -100,7 +100,7 @@ extension QuantizedDotTests {
     func testMatrixProductMatchesRowDots() {
         var rng = SystemRandomNumberGenerator()
         let columns = 256
-        for (rows, tokens) in [(7, 3), (13, 1), (16, 1), (8, 7), (12, 9)] {
+        for (rows, tokens) in [(7, 3), (13, 1), (16, 1), (8, 7), (12, 9), (8, 23)] {
             for type in [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q6_K] {
                 let weights = QuantizedDotTests.randomBlocks(
                     type, count: rows * columns / type.blockElements, using: &rng)
