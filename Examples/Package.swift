@@ -41,6 +41,7 @@ let package = Package(
                 .product(name: "Tokenizers", package: "infer"),
                 .product(name: "GGUF", package: "infer"),
                 .product(name: "Generation", package: "infer"),
+                .product(name: "Server", package: "infer"),
             ]
         ),
     ],

@@ -84,8 +84,11 @@ public struct InferServer: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         var logger = Logger(label: "infer-serve")
         logger.logLevel = .warning
+        // Connections idle (or sending a request more slowly than this between parts) for a
+        // minute are closed; responses in progress, streams included, are never cut.
         let app = Application(
             router: makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "infer"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)

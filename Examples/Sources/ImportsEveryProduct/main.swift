@@ -3,6 +3,7 @@ import Classification
 import GGUF
 import Generation
 import OnnxLoader
+import Server
 import TensorCore
 import Tokenizers
 
@@ -13,3 +14,4 @@ print("Classification", ImageNetLabels.names.count, "ImageNet labels")
 print("Tokenizers", ChatMessage.user("hi").role)
 print("GGUF", GGUFError.self)
 print("Generation", LanguageModels.supportedArchitectures)
+print("Server", ServerConfiguration().port)
