@@ -344,35 +344,33 @@
             out[tokenStride + 3] = sum(a31) + o1[3]
         }
 
-        /// ``tile(_:_:rowBytes:blocks:scales:sums:values:tokenBlocks:into:tokenStride:)`` for a format
-        /// given at run time; false for the formats handled elsewhere.
+        /// A tile of four weight rows against `tokens` activation rows (2, or 4 with AVX-512) for a
+        /// format given at run time; false for the formats handled elsewhere.
         @inline(__always)
         static func tile(
-            _ w: UnsafeRawPointer, type: GGMLType, rowBytes: Int, blocks: Int, scales: UnsafePointer<Float>,
-            sums: UnsafePointer<Float>,
-            values: UnsafePointer<Int8>, tokenBlocks: Int, into out: UnsafeMutablePointer<Float>, tokenStride: Int
+            _ w: UnsafeRawPointer, type: GGMLType, tokens: Int, rowBytes: Int, blocks: Int,
+            scales: UnsafePointer<Float>, sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, tokenBlocks: Int,
+            into out: UnsafeMutablePointer<Float>, tokenStride: Int
         ) -> Bool {
+            @inline(__always) func run<F: BlockFormat>(_ format: F.Type) {
+                #if AVX512
+                    if tokens == 4 {
+                        tile4(
+                            format, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values,
+                            tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
+                        return
+                    }
+                #endif
+                tile(
+                    format, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values,
+                    tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
+            }
             switch type {
-            case .q8_0:
-                tile(
-                    Q8_0.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values,
-                    tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
-            case .q4_0:
-                tile(
-                    Q4_0.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values,
-                    tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
-            case .q4_1:
-                tile(
-                    Q4_1.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values,
-                    tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
-            case .q5_0:
-                tile(
-                    Q5_0.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values,
-                    tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
-            case .q5_1:
-                tile(
-                    Q5_1.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values,
-                    tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
+            case .q8_0: run(Q8_0.self)
+            case .q4_0: run(Q4_0.self)
+            case .q4_1: run(Q4_1.self)
+            case .q5_0: run(Q5_0.self)
+            case .q5_1: run(Q5_1.self)
             default: return false
             }
             return true

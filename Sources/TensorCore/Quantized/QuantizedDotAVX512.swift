@@ -125,40 +125,6 @@
             store(a3, b3, row: 3)
         }
 
-        /// ``tile4(_:_:rowBytes:blocks:scales:sums:values:tokenBlocks:into:tokenStride:)`` for a
-        /// format given at run time; false for the formats handled elsewhere.
-        @inline(__always)
-        static func tile4(
-            _ w: UnsafeRawPointer, type: GGMLType, rowBytes: Int, blocks: Int, scales: UnsafePointer<Float>,
-            sums: UnsafePointer<Float>, values: UnsafePointer<Int8>, tokenBlocks: Int,
-            into out: UnsafeMutablePointer<Float>, tokenStride: Int
-        ) -> Bool {
-            switch type {
-            case .q8_0:
-                tile4(
-                    Q8_0.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values,
-                    tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
-            case .q4_0:
-                tile4(
-                    Q4_0.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values,
-                    tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
-            case .q4_1:
-                tile4(
-                    Q4_1.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values,
-                    tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
-            case .q5_0:
-                tile4(
-                    Q5_0.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values,
-                    tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
-            case .q5_1:
-                tile4(
-                    Q5_1.self, w, rowBytes: rowBytes, blocks: blocks, scales: scales, sums: sums, values: values,
-                    tokenBlocks: tokenBlocks, into: out, tokenStride: tokenStride)
-            default: return false
-            }
-            return true
-        }
-
         /// ``sum(_:)`` of the eight lanes of `v` from `first` on (ggml's `hsum_float_8` order).
         @inline(__always) static func laneSum(_ v: __m512, from first: Int) -> Float {
             let lanes = unsafeBitCast(v, to: SIMD16<Float>.self)

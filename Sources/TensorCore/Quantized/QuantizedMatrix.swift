@@ -91,8 +91,8 @@ public struct QuantizedMatrix: @unchecked Sendable {
                     while count == 4 && t + 4 <= tokens {
                         let first = t * blocks
                         guard
-                            QuantizedDotAVX2.tile4(
-                                bytes + r * rowBytes, type: type, rowBytes: rowBytes, blocks: blocks,
+                            QuantizedDotAVX2.tile(
+                                bytes + r * rowBytes, type: type, tokens: 4, rowBytes: rowBytes, blocks: blocks,
                                 scales: scales + first, sums: sums + first * sumsPerBlock,
                                 values: values + first * elements, tokenBlocks: blocks,
                                 into: out + t * rows + r, tokenStride: rows)
@@ -106,7 +106,7 @@ public struct QuantizedMatrix: @unchecked Sendable {
                         let first = t * blocks
                         guard
                             QuantizedDotAVX2.tile(
-                                bytes + r * rowBytes, type: type, rowBytes: rowBytes, blocks: blocks,
+                                bytes + r * rowBytes, type: type, tokens: 2, rowBytes: rowBytes, blocks: blocks,
                                 scales: scales + first,
                                 sums: sums + first * sumsPerBlock, values: values + first * elements,
                                 tokenBlocks: blocks,
