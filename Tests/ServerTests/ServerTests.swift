@@ -353,7 +353,8 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(after, 0)
     }
 
-    /// With `--api-key`, routes but the health probes need the bearer key (401 otherwise).
+    /// With `--api-key` (or `--api-key-file`), routes but the health probes need the bearer key
+    /// (401 otherwise).
     func testAPIKey() async throws {
         let model = try TinyModelFile.write()
         let server = try await ServerProcess(["--model", "tiny=\(model)", "--api-key", "sesame"])
@@ -369,6 +370,19 @@ final class ServerTests: XCTestCase {
         let allowed = try await server.get("/v1/models", headers: [("Authorization", "Bearer sesame")])
         XCTAssertEqual(allowed.status, .ok)
         XCTAssertEqual(server.stop(), 0)
+
+        // --api-key-file: one key per line, any of them accepted.
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("infer-api-keys-\(getpid())").path
+        try "first-key\n\n  second-key  \n".write(toFile: keys, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        let fileServer = try await ServerProcess(["--model", "tiny=\(model)", "--api-key-file", keys])
+        for key in ["first-key", "second-key"] {
+            let reply = try await fileServer.get("/v1/models", headers: [("Authorization", "Bearer \(key)")])
+            XCTAssertEqual(reply.status, .ok, key)
+        }
+        let refused = try await fileServer.get("/v1/models", headers: [("Authorization", "Bearer sesame")])
+        XCTAssertEqual(refused.status, .unauthorized)
+        XCTAssertEqual(fileServer.stop(), 0)
     }
 
     /// With every slot busy and the queue full, a request gets 429 with Retry-After.
