@@ -9,7 +9,11 @@
 
         /// ``unsignedSigned(_:_:)`` on both halves at once.
         @inline(__always) static func unsignedSigned(_ u: __m512i, _ s: __m512i) -> __m512 {
-            _mm512_cvtepi32_ps(_mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1)))
+            #if AVX512VNNI
+                _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), u, s))
+            #else
+                _mm512_cvtepi32_ps(_mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1)))
+            #endif
         }
 
         /// The 2-token tile with each token in one half of a 512-bit register: the block's weights are
