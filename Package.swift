@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "Generation", targets: ["Generation"]),
+        .library(name: "Embeddings", targets: ["Embeddings"]),
         .library(name: "Server", targets: ["Server"]),
         .executable(name: "infer-cli", targets: ["infer-cli"]),
         .executable(name: "kernel-bench", targets: ["KernelBench"]),
@@ -41,6 +42,7 @@ let package = Package(
         .target(name: "GGUF", dependencies: ["TensorCore"]),
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Generation", dependencies: ["TensorCore", "GGUF", "Tokenizers"]),
+        .target(name: "Embeddings", dependencies: ["TensorCore", "GGUF", "OnnxLoader", "Tokenizers"]),
         // The HTTP server: OpenAI, /predict and KServe routes over the library, continuous batching.
         .target(
             name: "Server",
@@ -67,6 +69,7 @@ let package = Package(
                 "Tokenizers",
                 "GGUF",
                 "Generation",
+                "Embeddings",
                 "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -85,7 +88,8 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TensorCore", "TestSupport"]),
         .testTarget(
             name: "GenerationTests", dependencies: ["GGUF", "Generation", "Tokenizers", "TensorCore", "TestSupport"]),
-        .testTarget(name: "InferCLITests", dependencies: ["infer-cli"]),
+        .testTarget(name: "InferCLITests", dependencies: ["infer-cli", "TensorCore"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TensorCore", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -86,7 +86,7 @@ public enum BlockPool {
     private static let cache = Mutex(Cache())
 
     /// A 64-byte-aligned block of `byteCount` bytes (contents undefined), or nil when the system has none.
-    static func allocate(byteCount: Int) -> UnsafeMutableRawPointer? {
+    package static func allocate(byteCount: Int) -> UnsafeMutableRawPointer? {
         if byteCount >= minimumPooledBytes {
             let reused: Int? = cache.withLock { cache in
                 guard var list = cache.blocks[byteCount], let address = list.popLast() else { return nil }
@@ -105,7 +105,7 @@ public enum BlockPool {
     }
 
     /// Returns a block: kept for reuse when large and there is room, else freed.
-    static func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
+    package static func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
         guard byteCount >= minimumPooledBytes, byteCount <= capacityBytes else {
             free(pointer)
             return
