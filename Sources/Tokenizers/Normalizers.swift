@@ -52,7 +52,11 @@ indirect enum Normalizer: Sendable {
             }
         case let .sequence(steps): for step in steps { step.normalize(&text) }
         case let .llamaBert(lowercase, stripAccents):
-            if stripAccents { UnicodeForm.nfd.apply(to: &text) }
+            // llama.cpp's "NFD" maps each scalar to the first scalar of its canonical decomposition,
+            // one for one (é becomes e; a Hangul syllable keeps only its leading consonant).
+            if stripAccents, text.scalars.contains(where: { $0.value >= 0xA0 }) {
+                text.map { [UnicodeForm.decomposition(of: $0, compatibility: false).first ?? $0] }
+            }
             text.filter { scalar in
                 if scalar.value == 0 || scalar.value == 0xFFFD { return false }
                 if scalar.value < 0x80 {

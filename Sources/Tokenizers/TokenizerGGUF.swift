@@ -91,14 +91,18 @@ extension Tokenizer {
                 key: "tokenizer.ggml.model", value: source.model, supported: ["bert", "gemma4", "gpt2", "llama"])
         }
         var single: [TemplatePiece] = [.sequence(index: 0, typeId: 0)]
-        // llama.cpp always adds BOS for Gemma 4.
-        if source.addBOS || source.model == "gemma4", let id = source.bosId, id < byId.count, let text = byId[id] {
+        // llama.cpp always adds BOS for Gemma 4, and for WordPiece (`bert`) always BOS ([CLS]) and
+        // the separator ([SEP]) whatever the add_bos/add_eos flags say.
+        let wordPiece = source.model == "bert"
+        if source.addBOS || wordPiece || source.model == "gemma4", let id = source.bosId, id < byId.count,
+            let text = byId[id]
+        {
             single.insert(.special(ids: [id], tokens: [text], typeId: 0), at: 0)
         }
-        if source.addEOS, let id = source.eosId, id < byId.count, let text = byId[id] {
+        if source.addEOS, !wordPiece, let id = source.eosId, id < byId.count, let text = byId[id] {
             single.append(.special(ids: [id], tokens: [text], typeId: 0))
         }
-        if source.model == "bert", source.addBOS, let id = source.separatorId, id < byId.count, let text = byId[id] {
+        if wordPiece, let id = source.separatorId, id < byId.count, let text = byId[id] {
             single.append(.special(ids: [id], tokens: [text], typeId: 0))
         }
         self.init(
