@@ -9,15 +9,16 @@ struct InferCLI: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "infer-cli",
-        abstract: "Run ONNX and GGUF models on the CPU: classification, text generation, tokenization, batch jobs.",
+        abstract:
+            "Run ONNX, GGUF and safetensors models on the CPU: classification, embeddings, text generation, tokenization, batch jobs.",
         discussion: """
             Results go to stdout; logs, progress and timings go to stderr. `-` reads stdin.
             Exit codes: 0 ok, 1 some records failed, 2 usage or load error.
             """,
         version: "infer-cli \(version)",
         subcommands: [
-            Classify.self, Generate.self, Run.self, Serve.self, Inspect.self, Tokenize.self, Detokenize.self,
-            Bench.self,
+            Classify.self, Embed.self, Generate.self, Run.self, Serve.self, Inspect.self, Tokenize.self,
+            Detokenize.self, Bench.self,
         ]
     )
 

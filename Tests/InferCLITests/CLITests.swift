@@ -6,6 +6,12 @@ let cliBinary = Bundle.main.bundleURL.appendingPathComponent("infer-cli")
 
 /// Runs `infer-cli` as a process, the way scripts do: arguments, bytes on stdin, and what comes back.
 func runCLI(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let result = try runCLIBytes(arguments, stdin: stdin)
+    return (result.status, String(decoding: result.stdout, as: UTF8.self), result.stderr)
+}
+
+/// ``runCLI(_:stdin:)`` with stdout as raw bytes (binary output such as `.npy`).
+func runCLIBytes(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, stdout: Data, stderr: String) {
     let process = Process()
     process.executableURL = cliBinary
     process.arguments = arguments
@@ -20,7 +26,7 @@ func runCLI(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32,
     }
     let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    return (process.terminationStatus, stdout, String(decoding: stderr, as: UTF8.self))
 }
 
 /// Runs the built `infer-cli` as a process, the way scripts do.
@@ -35,7 +41,7 @@ final class CLITests: XCTestCase {
     func testHelpListsEverySubcommand() throws {
         let result = try runCLI(["--help"])
         XCTAssertEqual(result.status, 0)
-        for name in ["classify", "generate", "run", "serve", "inspect", "tokenize", "detokenize", "bench"] {
+        for name in ["classify", "embed", "generate", "run", "serve", "inspect", "tokenize", "detokenize", "bench"] {
             XCTAssertTrue(result.stdout.contains("  \(name) "), "help lacks \(name):\n\(result.stdout)")
         }
     }
