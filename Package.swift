@@ -53,6 +53,7 @@ let package = Package(
                 "Tokenizers",
                 "GGUF",
                 "Generation",
+                "Embeddings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -72,6 +72,7 @@ public struct InferServer: Sendable {
         let routes = Routes(registry: registry, metrics: metrics, configuration: configuration)
         routes.addHealth(to: router)
         routes.addOpenAI(to: router)
+        routes.addEmbeddings(to: router)
         routes.addPredict(to: router)
         routes.addKServe(to: router)
         routes.addTokenize(to: router)
@@ -119,10 +120,11 @@ struct ModelLoadingService: Service {
         let loaded = try await Task.detached {
             try ModelLoader.load(models, configuration: configuration, metrics: metrics)
         }.value
-        registry.install(text: loaded.text, onnx: loaded.onnx)
+        registry.install(text: loaded.text, onnx: loaded.onnx, embedding: loaded.embedding)
         let summary =
             loaded.text.map { "\($0.name) (GGUF \($0.generator.model.architecture.name))" }
             + loaded.onnx.map { "\($0.name) (ONNX\($0.classifier != nil ? ", image classifier" : ""))" }
+            + loaded.embedding.map { "\($0.name) (embeddings, \($0.embedder.format.rawValue))" }
         FileHandle.standardError.write(Data("models ready: \(summary.joined(separator: ", "))\n".utf8))
         try? await gracefulShutdown()
         for model in registry.textModels { model.scheduler.shutdown() }

@@ -1,5 +1,6 @@
 import Classification
 import Dispatch
+import Embeddings
 import Foundation
 import GGUF
 import Generation
@@ -80,6 +81,21 @@ final class OnnxModel: Sendable {
     }
 }
 
+/// A sentence-embedding model for `/v1/embeddings`, with its bounded queue.
+final class EmbeddingModel: Sendable {
+    let name: String
+    let embedder: Embedder
+    let queue: InferenceQueue
+    let created: Int
+
+    init(name: String, embedder: Embedder, queue: InferenceQueue) {
+        self.name = name
+        self.embedder = embedder
+        self.queue = queue
+        created = Int(Date().timeIntervalSince1970)
+    }
+}
+
 /// Runs blocking inferences one at a time on a thread of their own, with at most `limit` waiting;
 /// more are refused (429).
 final class InferenceQueue: Sendable {
@@ -123,16 +139,22 @@ final class ModelRegistry: Sendable {
     private struct Loaded {
         var text: [String: TextModel] = [:]
         var onnx: [String: OnnxModel] = [:]
+        var embedding: [String: EmbeddingModel] = [:]
         var textOrder: [String] = []
         var onnxOrder: [String] = []
+        var embeddingOrder: [String] = []
         var ready = false
     }
     private let loaded = Mutex(Loaded())
 
     var isReady: Bool { loaded.withLock { $0.ready } }
 
-    func install(text: [TextModel], onnx: [OnnxModel]) {
+    func install(text: [TextModel], onnx: [OnnxModel], embedding: [EmbeddingModel]) {
         loaded.withLock {
+            for model in embedding {
+                $0.embedding[model.name] = model
+                $0.embeddingOrder.append(model.name)
+            }
             for model in text {
                 $0.text[model.name] = model
                 $0.textOrder.append(model.name)
@@ -147,6 +169,20 @@ final class ModelRegistry: Sendable {
 
     var textModels: [TextModel] { loaded.withLock { state in state.textOrder.compactMap { state.text[$0] } } }
     var onnxModels: [OnnxModel] { loaded.withLock { state in state.onnxOrder.compactMap { state.onnx[$0] } } }
+    var embeddingModels: [EmbeddingModel] {
+        loaded.withLock { state in state.embeddingOrder.compactMap { state.embedding[$0] } }
+    }
+
+    /// The embedding model `name` (the first loaded one when nil); 503 while loading, 404 when absent.
+    func embeddingModel(_ name: String?) throws -> EmbeddingModel {
+        let (model, names, ready): (EmbeddingModel?, [String], Bool) = loaded.withLock { state in
+            let chosen = name.map { state.embedding[$0] } ?? state.embeddingOrder.first.flatMap { state.embedding[$0] }
+            return (chosen, state.embeddingOrder, state.ready)
+        }
+        guard ready else { throw APIError.unavailable("the models are still loading") }
+        guard let model else { throw APIError.modelNotFound(name ?? "(default embedding model)", available: names) }
+        return model
+    }
 
     /// The text model `name` (the first loaded one when nil); 503 while loading, 404 when absent.
     func textModel(_ name: String?) throws -> TextModel {
@@ -171,7 +207,9 @@ final class ModelRegistry: Sendable {
     }
 }
 
-/// Loads models, telling their kind from the file: GGUF (text generation) or ONNX.
+/// Loads models, telling their kind from the file: a model directory or a `bert` GGUF (sentence
+/// embeddings), another GGUF (text generation), an ONNX text encoder with `tokenizer.json` beside
+/// it (sentence embeddings), or any other ONNX model (`/predict`, KServe).
 enum ModelLoader {
     /// Checks every spec names a distinct, readable file before anything loads.
     static func validate(_ specs: [ModelSpec]) throws(ServerError) {
@@ -179,13 +217,7 @@ enum ModelLoader {
         for spec in specs {
             guard names.insert(spec.name).inserted else { throw .duplicateModelName(spec.name) }
             guard FileManager.default.isReadableFile(atPath: spec.path) else {
-                throw .cannotLoad(name: spec.name, path: spec.path, reason: "no such readable file")
-            }
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw .cannotLoad(
-                    name: spec.name, path: spec.path,
-                    reason: "is a directory; serve takes a GGUF language model or an ONNX model file")
+                throw .cannotLoad(name: spec.name, path: spec.path, reason: "no such readable file or directory")
             }
         }
     }
@@ -196,19 +228,61 @@ enum ModelLoader {
         return (try? handle.read(upToCount: 4)) == Data("GGUF".utf8)
     }
 
+    /// Whether `path` holds a GGUF whose architecture is `bert` (an embedding model).
+    static func isEmbeddingGGUF(_ path: String) -> Bool {
+        (try? GGUFFile(path: path))?["general.architecture"]?.string == "bert"
+    }
+
+    /// Whether `path` is an ONNX text encoder with a tokenizer beside it.
+    static func isOnnxEncoder(_ session: InferenceSession, path: String) -> Bool {
+        let names = Set(session.inputs.map(\.name))
+        let directory = (path as NSString).deletingLastPathComponent
+        return names.contains("input_ids") && !names.contains(where: { $0.hasPrefix("past") })
+            && FileManager.default.fileExists(atPath: (directory.isEmpty ? "." : directory) + "/tokenizer.json")
+    }
+
     static func load(_ specs: [ModelSpec], configuration: ServerConfiguration, metrics: ServerMetrics)
         throws(ServerError)
-        -> (text: [TextModel], onnx: [OnnxModel])
+        -> (text: [TextModel], onnx: [OnnxModel], embedding: [EmbeddingModel])
     {
-        var text: [TextModel] = [], onnx: [OnnxModel] = []
+        var text: [TextModel] = [], onnx: [OnnxModel] = [], embedding: [EmbeddingModel] = []
         for spec in specs {
-            if isGGUF(spec.path) {
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDirectory)
+            if isDirectory.boolValue || (isGGUF(spec.path) && isEmbeddingGGUF(spec.path)) {
+                embedding.append(try loadEmbedding(spec, configuration: configuration, metrics: metrics))
+            } else if isGGUF(spec.path) {
                 text.append(try loadText(spec, configuration: configuration, metrics: metrics))
             } else {
-                onnx.append(try loadOnnx(spec, configuration: configuration, metrics: metrics))
+                let session: InferenceSession
+                do { session = try InferenceSession(path: spec.path) } catch {
+                    throw .cannotLoad(
+                        name: spec.name, path: spec.path,
+                        reason: "not a GGUF file or model directory, and as ONNX: \(error)")
+                }
+                if isOnnxEncoder(session, path: spec.path) {
+                    embedding.append(try loadEmbedding(spec, configuration: configuration, metrics: metrics))
+                } else {
+                    onnx.append(try loadOnnx(spec, session: session, configuration: configuration, metrics: metrics))
+                }
             }
         }
-        return (text, onnx)
+        return (text, onnx, embedding)
+    }
+
+    private static func loadEmbedding(_ spec: ModelSpec, configuration: ServerConfiguration, metrics: ServerMetrics)
+        throws(ServerError) -> EmbeddingModel
+    {
+        let embedder: Embedder
+        do { embedder = try Embedder(path: spec.path) } catch {
+            throw .cannotLoad(name: spec.name, path: spec.path, reason: error.description)
+        }
+        let name = spec.name
+        let queue = InferenceQueue(label: "infer-embed-\(name)", limit: configuration.queueLimit) { depth in
+            metrics.occupancy(model: name, active: 0, queued: depth)
+        }
+        metrics.occupancy(model: name, active: 0, queued: 0)
+        return EmbeddingModel(name: spec.name, embedder: embedder, queue: queue)
     }
 
     private static func loadText(_ spec: ModelSpec, configuration: ServerConfiguration, metrics: ServerMetrics)
@@ -231,13 +305,9 @@ enum ModelLoader {
         }
     }
 
-    private static func loadOnnx(_ spec: ModelSpec, configuration: ServerConfiguration, metrics: ServerMetrics)
-        throws(ServerError) -> OnnxModel
-    {
-        let session: InferenceSession
-        do { session = try InferenceSession(path: spec.path) } catch {
-            throw .cannotLoad(name: spec.name, path: spec.path, reason: "not a GGUF file, and as ONNX: \(error)")
-        }
+    private static func loadOnnx(
+        _ spec: ModelSpec, session: InferenceSession, configuration: ServerConfiguration, metrics: ServerMetrics
+    ) throws(ServerError) -> OnnxModel {
         // A model with one image-shaped input is also a classifier (`"image"` requests).
         let classifier = try? ImageClassifier(
             session: session, labels: configuration.labels, preprocessing: configuration.preprocessing)

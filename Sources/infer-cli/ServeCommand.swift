@@ -9,10 +9,12 @@ import Synchronization
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve GGUF language models and ONNX models over HTTP (OpenAI-compatible, /predict, KServe v2).",
+        abstract:
+            "Serve language, embedding and ONNX models over HTTP (OpenAI-compatible, /predict, KServe v2).",
         discussion: """
-            Each --model NAME=PATH is a GGUF language model (/v1/chat/completions, /v1/completions, /tokenize) or an
-            ONNX model (/predict, /v2/models/NAME/infer); the kind is read from the file. The port opens at once and
+            Each --model NAME=PATH is a GGUF language model (/v1/chat/completions, /v1/completions, /tokenize), an
+            embedding model (a sentence-transformers directory, a bert GGUF or an ONNX encoder with tokenizer.json
+            beside it: /v1/embeddings) or an ONNX model (/predict, /v2/models/NAME/infer); the kind is read from the file. The port opens at once and
             /health answers 503 until every model has loaded. Requests to one language model are decoded together
             (continuous batching, --parallel sequences); up to --queue more wait, beyond that 429. With --api-key every
             route but the health probes needs 'Authorization: Bearer KEY'. SIGTERM or SIGINT stops accepting

@@ -15,19 +15,21 @@ final class ServerTests: XCTestCase {
     static let nsfw = FixturePaths.path("models/opennsfw/open-nsfw.onnx")
     static let nsfwInput = FixturePaths.path("models/opennsfw/test_data_set_0/input_0.pb")
     static let chelsea = FixturePaths.path("models/images/chelsea.png")
+    static let minilm = FixturePaths.path("models/all-minilm-l6-v2")
     static let question = "What is the capital of France?"
 
     /// The server most tests share (SmolLM2 and open-nsfw), started once.
     nonisolated(unsafe) private static var shared: ServerProcess?
 
     private func sharedServer() async throws -> ServerProcess {
-        for path in [ServerTests.smol, ServerTests.nsfw, ServerTests.chelsea]
+        for path in [ServerTests.smol, ServerTests.nsfw, ServerTests.chelsea, ServerTests.minilm]
         where !FileManager.default.fileExists(atPath: path) {
             throw XCTSkip("run Fixtures/fetch.sh first (\(path) is missing)")
         }
         if let server = ServerTests.shared { return server }
         let server = try await ServerProcess([
             "--model", "smol=\(ServerTests.smol)", "--model", "nsfw=\(ServerTests.nsfw)",
+            "--model", "minilm=\(ServerTests.minilm)",
         ])
         ServerTests.shared = server
         return server
@@ -70,7 +72,7 @@ final class ServerTests: XCTestCase {
         let models = try await server.get("/v1/models")
         XCTAssertEqual(models.json["object"] as? String, "list")
         let ids = (models.json["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
-        XCTAssertEqual(ids, ["smol", "nsfw"])
+        XCTAssertEqual(ids, ["smol", "nsfw", "minilm"])
         _ = try await server.post("/v1/chat/completions", json: chat("Hi", tokens: 4))
         let metrics = String(decoding: try await server.get("/metrics").body, as: UTF8.self)
         for name in [
@@ -417,6 +419,54 @@ final class ServerTests: XCTestCase {
     }
 
     /// The official `openai` Python client, unmodified, against the server.
+    /// `embed`'s vectors for `texts` (float32, as the CLI prints them) and its token total.
+    private func cliEmbeddings(_ texts: [String]) throws -> (vectors: [[Float]], tokens: Int) {
+        let result = try runCLI(["embed", "--model", ServerTests.minilm] + texts.flatMap { ["--text", $0] })
+        XCTAssertEqual(result.status, 0)
+        var tokens = 0
+        let vectors = try result.stdout.split(separator: "\n").map { line in
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            tokens += try XCTUnwrap(object["tokens"] as? Int)
+            return try XCTUnwrap(object["embedding"] as? [Double]).map { Float($0) }
+        }
+        return (vectors, tokens)
+    }
+
+    func testEmbeddingsEqualTheCLI() async throws {
+        let server = try await sharedServer()
+        let texts = ["a cat sits on the mat", "", "日本語のテキスト"]
+        let (expected, tokens) = try cliEmbeddings(texts)
+        let floats = try await server.post("/v1/embeddings", json: ["model": "minilm", "input": texts])
+        XCTAssertEqual(floats.status, .ok, String(decoding: floats.body, as: UTF8.self))
+        let object = floats.json
+        let data = try XCTUnwrap(object["data"] as? [[String: Any]])
+        XCTAssertEqual(data.map { $0["index"] as? Int }, [0, 1, 2])
+        XCTAssertEqual(try data.map { try XCTUnwrap($0["embedding"] as? [Double]).map { Float($0) } }, expected)
+        XCTAssertEqual(object["model"] as? String, "minilm")
+        let usage = try XCTUnwrap(object["usage"] as? [String: Any])
+        XCTAssertEqual(usage["prompt_tokens"] as? Int, tokens)
+        XCTAssertEqual(usage["total_tokens"] as? Int, tokens)
+        // base64: little-endian float32 bytes, the same values.
+        let encoded = try await server.post(
+            "/v1/embeddings", json: ["input": "a cat sits on the mat", "encoding_format": "base64"])
+        XCTAssertEqual(encoded.status, .ok, String(decoding: encoded.body, as: UTF8.self))
+        let item = try XCTUnwrap((encoded.json["data"] as? [[String: Any]])?.first)
+        let bytes = try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(item["embedding"] as? String)))
+        let values = bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        XCTAssertEqual(values, expected[0])
+        for (body, status, field) in [
+            (["model": "minilm", "input": texts, "encoding_format": "hex"], 400, "encoding_format"),
+            (["model": "minilm", "input": texts, "dimensions": 128], 400, "dimensions"),
+            (["model": "minilm", "input": [String]()], 400, "input"),
+            (["model": "minilm", "input": 12], 400, "input"),
+            (["model": "smol", "input": "x"], 404, nil),
+        ] as [([String: Any], Int, String?)] {
+            let reply = try await server.post("/v1/embeddings", json: body)
+            XCTAssertEqual(Int(reply.status.code), status, "\(body): \(String(decoding: reply.body, as: UTF8.self))")
+            if let field { XCTAssertEqual(reply.error?.param, field, "\(body)") }
+        }
+    }
+
     func testOpenAIPythonClient() async throws {
         let server = try await sharedServer()
         let site =
@@ -448,7 +498,11 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(result["streamed"] as? String, expected)
         XCTAssertEqual(result["stream_usage"] as? Int, 32)
         XCTAssertEqual(result["finish_reason"] as? String, "length")
-        XCTAssertEqual(result["models"] as? [String], ["smol", "nsfw"])
+        XCTAssertEqual(result["models"] as? [String], ["smol", "nsfw", "minilm"])
+        let embeddings = try XCTUnwrap(result["embeddings"] as? [[Double]]).map { $0.map { Float($0) } }
+        let expectedEmbeddings = try cliEmbeddings(["a cat sits on the mat", "the stock market fell"])
+        XCTAssertEqual(embeddings, expectedEmbeddings.vectors)
+        XCTAssertEqual(result["embedding_tokens"] as? Int, expectedEmbeddings.tokens)
         XCTAssertEqual(
             result["completion"] as? String, try cliGreedy("The capital of France is", tokens: 16, chat: false))
         XCTAssertEqual(result["bad_request"] as? Int, 400)

@@ -31,6 +31,9 @@ result["streamed"] = "".join(pieces)
 result["stream_usage"] = usage
 
 result["models"] = [model.id for model in client.models.list()]
+embedded = client.embeddings.create(model="minilm", input=["a cat sits on the mat", "the stock market fell"])
+result["embeddings"] = [item.embedding for item in embedded.data]
+result["embedding_tokens"] = embedded.usage.prompt_tokens
 completion = client.completions.create(
     model="smol", prompt="The capital of France is", max_tokens=16, temperature=0)
 result["completion"] = completion.choices[0].text

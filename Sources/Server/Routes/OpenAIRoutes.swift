@@ -14,7 +14,10 @@ extension Routes {
             let onnx = routes.registry.onnxModels.map {
                 ModelList.Model(id: $0.name, created: $0.created, owned_by: "infer")
             }
-            return try JSONBody.response(ModelList(data: text + onnx))
+            let embedding = routes.registry.embeddingModels.map {
+                ModelList.Model(id: $0.name, created: $0.created, owned_by: "infer")
+            }
+            return try JSONBody.response(ModelList(data: text + onnx + embedding))
         }
         router.post("/v1/chat/completions") { request, context -> Response in
             let body = try await routes.body(ChatCompletionRequest.self, request)
