@@ -38,6 +38,7 @@ let package = Package(
                 .product(name: "TensorCore", package: "infer"),
                 .product(name: "OnnxLoader", package: "infer"),
                 .product(name: "Classification", package: "infer"),
+                .product(name: "Embeddings", package: "infer"),
                 .product(name: "Tokenizers", package: "infer"),
                 .product(name: "GGUF", package: "infer"),
                 .product(name: "Generation", package: "infer"),

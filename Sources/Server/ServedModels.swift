@@ -248,8 +248,9 @@ enum ModelLoader {
         var text: [TextModel] = [], onnx: [OnnxModel] = [], embedding: [EmbeddingModel] = []
         for spec in specs {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDirectory)
-            if isDirectory.boolValue || (isGGUF(spec.path) && isEmbeddingGGUF(spec.path)) {
+            let directory =
+                FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDirectory) && isDirectory.boolValue
+            if directory || (isGGUF(spec.path) && isEmbeddingGGUF(spec.path)) {
                 embedding.append(try loadEmbedding(spec, configuration: configuration, metrics: metrics))
             } else if isGGUF(spec.path) {
                 text.append(try loadText(spec, configuration: configuration, metrics: metrics))

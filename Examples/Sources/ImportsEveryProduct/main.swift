@@ -1,5 +1,6 @@
 // Touches one public type of every library product, so a build proves each one imports by version.
 import Classification
+import Embeddings
 import GGUF
 import Generation
 import OnnxLoader
@@ -14,4 +15,5 @@ print("Classification", ImageNetLabels.names.count, "ImageNet labels")
 print("Tokenizers", ChatMessage.user("hi").role)
 print("GGUF", GGUFError.self)
 print("Generation", LanguageModels.supportedArchitectures)
+print("Embeddings", Pooling.allCases.map(\.rawValue))
 print("Server", ServerConfiguration().port)
