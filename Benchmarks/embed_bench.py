@@ -1,9 +1,10 @@
 """Sentences per second for all-MiniLM-L6-v2: sentence-transformers (torch CPU), onnxruntime with
 `tokenizers` on the torch.onnx export, and `infer-cli embed`, on one 10,000-text corpus, same run.
 
-  python embed_bench.py INFER_CLI MODEL_DIR ONNX_DIR THREADS...
+  python embed_bench.py INFER_CLI MODEL_DIR ONNX_DIR [--texts FILE.jsonl] THREADS...
 
-The corpus is seeded: sentence-like texts, mostly 5-30 words, some to 300, a few non-Latin words.
+The corpus is seeded: sentence-like texts, mostly 5-30 words, some to 300, a few non-Latin words;
+or, with --texts, the "text" of every line of FILE.jsonl (the embed tests' 2,000 reference texts).
 Python references are timed in-process after a warm-up (model load excluded, tokenization
 included); infer-cli is timed as a whole process (load, tokenization, output included), its output
 as a .npy matrix. Every engine sorts texts by length into batches of 32, as sentence-transformers
@@ -24,7 +25,11 @@ import torch
 from sentence_transformers import SentenceTransformer
 from tokenizers import Tokenizer
 
-cli, model_dir, onnx_dir, thread_counts = sys.argv[1], sys.argv[2], sys.argv[3], [int(t) for t in sys.argv[4:]]
+cli, model_dir, onnx_dir, rest = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+texts_file = None
+if rest[:1] == ["--texts"]:
+    texts_file, rest = rest[1], rest[2:]
+thread_counts = [int(t) for t in rest]
 rng = random.Random(10_000)
 words = ("the of and to in is was for on that with as by at from his her an were are which this be or had "
          "not but what all when there can more if will one about up out them would so into time has two "
@@ -40,7 +45,10 @@ def sentence():
     return " ".join(rng.choice(foreign) if rng.random() < 0.03 else rng.choice(words) for _ in range(count)) + "."
 
 
-texts = [sentence() for _ in range(10_000)]
+if texts_file:
+    texts = [json.loads(line)["text"] for line in open(texts_file, encoding="utf-8")]
+else:
+    texts = [sentence() for _ in range(10_000)]
 
 
 def record(engine, threads, seconds, extra=None):
@@ -96,15 +104,15 @@ def onnx_runtime(threads):
 def infer(threads, corpus):
     with open(corpus, "rb") as source, tempfile.TemporaryFile() as sink:
         start = time.perf_counter()
-        subprocess.run([cli, "embed", "--model", model_dir, "-", "--output", "npy", "-t", str(threads)],
+        subprocess.run([cli, "embed", "--model", model_dir, "--jsonl", "-", "--output", "npy", "-t", str(threads)],
                        stdin=source, stdout=sink, stderr=subprocess.DEVNULL, check=True)
         seconds = time.perf_counter() - start
         sink.seek(0)
         return seconds, np.load(sink)
 
 
-with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as corpus:
-    corpus.write("\n".join(texts) + "\n")
+with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".jsonl", delete=False) as corpus:
+    corpus.write("".join(json.dumps({"text": text}, ensure_ascii=False) + "\n" for text in texts))
 try:
     for threads in thread_counts:
         st_seconds, st_vectors = sentence_transformers(threads)

@@ -2,6 +2,8 @@
 # Sentence embeddings, same run: sentence-transformers (torch CPU) and onnxruntime + tokenizers
 # against `infer-cli embed` on all-MiniLM-L6-v2, a 10,000-text corpus, 1 and 2 threads.
 # Figures go in Docs/Performance.md.
+#   bash Benchmarks/embed_bench.sh 1 2                   # the seeded 10,000 sentences
+#   bash Benchmarks/embed_bench.sh --texts FILE.jsonl 2  # {"text"} lines, e.g. the embed tests' references
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
