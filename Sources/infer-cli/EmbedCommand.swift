@@ -72,15 +72,30 @@ struct Embed: ParsableCommand {
         do { embedder = try Embedder(path: model, options: options) } catch { throw CommandError("\(error)") }
         var writer = EmbeddingWriter(format: output, dimension: embedder.dimension)
         if source == "-" {
+            // Progress on a terminal only: stdout stays the results, stderr of a pipeline stays quiet.
+            let progress = isatty(STDERR_FILENO) == 1
             var pending: [Record] = []
+            var done = 0
+            let started = ContinuousClock.now
+            func flushPending() throws {
+                done += pending.count
+                try flush(&pending, embedder, &writer)
+                if progress {
+                    let elapsed = started.duration(to: .now).components
+                    let seconds = max(1e-3, Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+                    StandardError.write(
+                        String(
+                            format: "\r%d texts, %d failed, %.1f texts/s", done, writer.failures, Double(done) / seconds
+                        ))
+                }
+            }
             for (number, bytes) in StandardInputLines().enumerated() {
                 guard let record = record(bytes, line: number + 1) else { continue }
                 pending.append(record)
-                if pending.count >= batchSize * 16 {
-                    try flush(&pending, embedder, &writer)
-                }
+                if pending.count >= batchSize * 16 { try flushPending() }
             }
-            try flush(&pending, embedder, &writer)
+            try flushPending()
+            if progress { StandardError.write("\n") }
         } else {
             var records = text.enumerated().map { Record(line: $0.offset + 1, id: nil, text: $0.element, error: nil) }
             try flush(&records, embedder, &writer)
@@ -128,8 +143,10 @@ struct Embed: ParsableCommand {
         }
         let truncated = embeddings.filter(\.truncated).count
         if truncated > 0 {
+            // On a terminal, clear the progress line first.
             StandardError.write(
-                "embed: lines \(records[0].line)-\(records[records.count - 1].line): \(truncated) of \(good.count) texts"
+                (isatty(STDERR_FILENO) == 1 ? "\r\u{1B}[K" : "")
+                    + "embed: lines \(records[0].line)-\(records[records.count - 1].line): \(truncated) of \(good.count) texts"
                     + " were longer than \(embedder.maxLength) tokens and were truncated\n")
         }
         var next = embeddings.makeIterator()
